@@ -1,0 +1,44 @@
+import { type Database, type DatabaseOptions, openDatabase } from './connection.js';
+import { contactsRepo } from './contacts.js';
+import { customersRepo } from './customers.js';
+import { migrate } from './migrate.js';
+import { inTransaction } from './transaction.js';
+import { refreshTokensRepo, usersRepo } from './users.js';
+
+export type { Transaction } from 'sequelize';
+export type { ContactFilter, ContactOrder, ContactValues } from './contacts.js';
+export type { CustomerFilter, CustomerValues } from './customers.js';
+export { customerCode } from './customers.js';
+export { violatedColumns } from './errors.js';
+export type { Contact, Customer, User } from './models/index.js';
+
+/** The data layer as the services see it: repositories, transactions, and nothing of Sequelize's API. */
+export interface Store {
+  dialect: Database['dialect'];
+  contacts: ReturnType<typeof contactsRepo>;
+  customers: ReturnType<typeof customersRepo>;
+  users: ReturnType<typeof usersRepo>;
+  refreshTokens: ReturnType<typeof refreshTokensRepo>;
+  transaction<T>(work: (t: import('sequelize').Transaction) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function openStore(options: DatabaseOptions): Store {
+  const db = openDatabase(options);
+  const { sequelize } = db;
+  return {
+    dialect: db.dialect,
+    contacts: contactsRepo(sequelize),
+    customers: customersRepo(sequelize),
+    users: usersRepo(),
+    refreshTokens: refreshTokensRepo(),
+    transaction: (work) => inTransaction(sequelize, work),
+    ping: async () => {
+      await sequelize.query('SELECT 1');
+    },
+    migrate: () => migrate(sequelize),
+    close: () => db.close(),
+  };
+}

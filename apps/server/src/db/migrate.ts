@@ -1,0 +1,25 @@
+import type { Sequelize } from 'sequelize-typescript';
+import { SequelizeStorage, Umzug } from 'umzug';
+import * as initial from './migrations/0001-initial.js';
+
+/** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
+const migrations = [{ name: '0001-initial', ...initial }];
+
+export function migrator(sequelize: Sequelize) {
+  return new Umzug({
+    migrations: migrations.map((m) => ({ name: m.name, up: m.up, down: m.down })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+}
+
+/** Applies pending migrations; returns their names. */
+export async function migrate(sequelize: Sequelize): Promise<string[]> {
+  if (sequelize.getDialect() === 'sqlite') {
+    // WAL lets readers go on while one writer holds the lock; the setting is kept in the file.
+    await sequelize.query('PRAGMA journal_mode = WAL');
+  }
+  const done = await migrator(sequelize).up();
+  return done.map((m) => m.name);
+}

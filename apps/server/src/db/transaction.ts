@@ -1,0 +1,63 @@
+import { type Sequelize, Transaction } from 'sequelize';
+
+const MAX_ATTEMPTS = 4;
+
+/** Errors after which the whole transaction can simply run again. */
+function isRetryable(err: unknown): boolean {
+  const parent = (err as { parent?: { code?: string; errno?: number } })?.parent;
+  const code = parent?.code;
+  return (
+    code === 'SQLITE_BUSY' ||
+    code === '40001' || // PostgreSQL serialization failure
+    code === '40P01' || // PostgreSQL deadlock
+    code === 'ER_LOCK_DEADLOCK' ||
+    code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    parent?.errno === 1213
+  );
+}
+
+/** A FIFO lock for async work. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+const sqliteWriters = new WeakMap<Sequelize, Mutex>();
+
+/**
+ * Runs `work` in one transaction and commits it, or rolls everything back; deadlocks and serialization
+ * failures are retried a bounded number of times.
+ *
+ * SQLite has one writer at a time. Its write transactions queue here, in the process, rather than in
+ * SQLite's busy handler: node-sqlite3 waits for a lock on a libuv pool thread, and a few writers waiting
+ * there would starve the writer that holds the lock. The transaction also takes the lock at BEGIN
+ * (IMMEDIATE), so a writer from another process waits instead of deadlocking on a lock upgrade.
+ */
+export async function inTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
+  const sqlite = sequelize.getDialect() === 'sqlite';
+  const once = () => sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, work);
+  const attempt = async (): Promise<T> => {
+    for (let n = 1; ; n++) {
+      try {
+        return await once();
+      } catch (err) {
+        if (n >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        await new Promise((r) => setTimeout(r, 5 * n + Math.random() * 20));
+      }
+    }
+  };
+  if (!sqlite) return attempt();
+  let mutex = sqliteWriters.get(sequelize);
+  if (!mutex) {
+    mutex = new Mutex();
+    sqliteWriters.set(sequelize, mutex);
+  }
+  return mutex.run(attempt);
+}

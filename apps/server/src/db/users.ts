@@ -1,0 +1,43 @@
+import type { Role } from '@ccm/contract';
+import { Op, type Transaction } from 'sequelize';
+import { RefreshToken, User } from './models/index.js';
+
+export function usersRepo() {
+  return {
+    byId: (id: number) => User.findByPk(id),
+    byUsername: (username: string) => User.findOne({ where: { username } }),
+    count: () => User.count(),
+    create: (values: { username: string; email: string; passwordHash: string; role: Role }) => User.create(values),
+  };
+}
+
+export function refreshTokensRepo() {
+  return {
+    insert(values: { jti: string; userId: number; familyId: string; expiresAt: Date }, transaction?: Transaction) {
+      return RefreshToken.create(values, { transaction });
+    },
+    byJti: (jti: string, transaction?: Transaction) => RefreshToken.findByPk(jti, { transaction }),
+
+    /** Marks a token used; true only for the one caller that found it unused (a concurrent second use loses). */
+    async markUsed(jti: string, transaction?: Transaction): Promise<boolean> {
+      const [n] = await RefreshToken.update(
+        { usedAt: new Date() },
+        { where: { jti, usedAt: null, revokedAt: null }, transaction },
+      );
+      return n === 1;
+    },
+
+    async revokeFamily(familyId: string) {
+      await RefreshToken.update({ revokedAt: new Date() }, { where: { familyId, revokedAt: null } });
+    },
+
+    async revokeUser(userId: number) {
+      await RefreshToken.update({ revokedAt: new Date() }, { where: { userId, revokedAt: null } });
+    },
+
+    /** Forgets tokens that expired before `before`. */
+    async purgeExpired(before: Date) {
+      await RefreshToken.destroy({ where: { expiresAt: { [Op.lt]: before } } });
+    },
+  };
+}

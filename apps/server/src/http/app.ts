@@ -1,0 +1,38 @@
+import { contract } from '@ccm/contract';
+import { createExpressEndpoints } from '@ts-rest/express';
+import express, { type Express } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { AppError, type Services } from '../services/index.js';
+import { authenticate } from './authenticate.js';
+import { jsonBody } from './body.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { requestId } from './requestId.js';
+import { restRouter } from './rest.js';
+
+export function createApp(services: Services, config: Config, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // JSON answers are small and mostly unique; hashing each one for an ETag costs more than it saves.
+  app.set('etag', false);
+  // Flat query strings only: `a[b]=1` stays a plain key instead of becoming an object.
+  app.set('query parser', 'simple');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+
+  app.use(requestId);
+  app.use(jsonBody(config.bodyLimit));
+
+  createExpressEndpoints(contract, restRouter(services), app, {
+    logInitialization: false,
+    jsonQuery: false,
+    responseValidation: config.env === 'test',
+    globalMiddleware: [authenticate(services)],
+    requestValidationErrorHandler: (err, _req, _res, next) => next(err),
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+export { AppError };

@@ -1,0 +1,85 @@
+import type { ErrorEnvelope } from '@ccm/contract';
+import { RequestValidationError } from '@ts-rest/express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+import { AppError, type ErrorCode, fieldErrorsFromZod } from '../services/index.js';
+import { requestIdOf } from './requestId.js';
+import { allowedMethods } from './routeTable.js';
+
+/** The one map from error codes to HTTP statuses. */
+export const statusOf: Record<ErrorCode, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** body-parser's failures, as coded errors. */
+function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('validation', 'Malformed JSON in request body.', {
+        non_field_errors: ['The request body is not valid JSON.'],
+      });
+    case 'entity.too.large':
+      return new AppError('payload_too_large', `Request body is larger than the limit of ${err.limit} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'Unsupported content encoding or charset.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new AppError('validation', 'The request body was incomplete.');
+    default:
+      return undefined;
+  }
+}
+
+/** ts-rest's validation failure: a bad path id is a missing resource; a bad query or body, field errors. */
+function fromValidation(err: RequestValidationError): AppError {
+  if (err.pathParams) return new AppError('not_found', 'Not found.');
+  const fields = {
+    ...(err.query ? fieldErrorsFromZod(err.query) : {}),
+    ...(err.body ? fieldErrorsFromZod(err.body) : {}),
+  };
+  return new AppError('validation', 'Validation failed.', fields);
+}
+
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof RequestValidationError) return fromValidation(err);
+  if (err && typeof err === 'object' && 'type' in err) return fromBodyParser(err as { type?: string });
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const requestId = requestIdOf(res);
+    const appError = toAppError(err);
+    if (res.headersSent) return res.end();
+    if (!appError) {
+      logger.error({ err, requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
+      const body: ErrorEnvelope = { success: false, message: 'Internal server error.', request_id: requestId };
+      return res.status(500).json(body);
+    }
+    if (appError.code === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
+    const body: ErrorEnvelope = {
+      success: false,
+      message: appError.message,
+      ...(appError.fields ? { errors: appError.fields } : {}),
+    };
+    res.status(statusOf[appError.code]).json(body);
+  };
+}
+
+/** After every route: a known path with another method is a 405 with `Allow`; anything else a 404. */
+export const notFoundHandler: RequestHandler = (req, res, next) => {
+  const methods = allowedMethods(req.path);
+  if (methods.length === 0) return next(new AppError('not_found', 'Not found.'));
+  res.setHeader('Allow', methods.join(', '));
+  next(new AppError('method_not_allowed', `Method "${req.method}" not allowed.`));
+};

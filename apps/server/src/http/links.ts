@@ -1,0 +1,32 @@
+import { hasNext, type Paged } from '../services/index.js';
+
+/** What links are built from: the request as it arrived. */
+type Request = { originalUrl: string; protocol: string; get(name: string): string | undefined };
+
+/** This request's absolute URL with `page` set (page 1 drops the parameter, as DRF does). */
+function pageUrl(req: Request, page: number): string {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  if (page === 1) url.searchParams.delete('page');
+  else url.searchParams.set('page', String(page));
+  return url.toString();
+}
+
+/** The neighbours of a page as absolute URLs. */
+export function neighbours(req: Request, p: Paged<unknown>) {
+  return {
+    next: hasNext(p) ? pageUrl(req, p.page + 1) : null,
+    previous: p.page > 1 ? pageUrl(req, p.page - 1) : null,
+  };
+}
+
+/** The DRF page body: count, next, previous, results. */
+export function pageBody<T>(req: Request, p: Paged<T>) {
+  return { count: p.count, ...neighbours(req, p), results: p.results };
+}
+
+/** RFC 8288 `Link` header value for the neighbours, or undefined when there are none. */
+export function linkHeader(req: Request, p: Paged<unknown>): string | undefined {
+  const { next, previous } = neighbours(req, p);
+  const links = [next && `<${next}>; rel="next"`, previous && `<${previous}>; rel="prev"`].filter(Boolean);
+  return links.length > 0 ? links.join(', ') : undefined;
+}

@@ -1,0 +1,53 @@
+import type { FieldErrors } from '@ccm/contract';
+import type { ZodError } from 'zod';
+
+/** What went wrong, independent of transport; http/ and trpc/ each map a code to their status once. */
+export type ErrorCode =
+  | 'validation'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unavailable'
+  | 'internal';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields?: FieldErrors,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const validationError = (fields: FieldErrors, message = 'Validation failed.') =>
+  new AppError('validation', message, fields);
+export const notFound = (message = 'Not found.') => new AppError('not_found', message);
+export const unauthenticated = (message = 'Authentication credentials were not provided.') =>
+  new AppError('unauthenticated', message);
+export const forbidden = (message = 'You do not have permission to perform this action.') =>
+  new AppError('forbidden', message);
+
+/** Zod issues as field errors: the dotted path names the field; issues on the whole object go to non_field_errors. */
+export function fieldErrorsFromZod(error: ZodError, prefix?: string): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const path = [prefix, ...issue.path].filter((p) => p !== undefined).join('.');
+    const key = path === '' ? 'non_field_errors' : path;
+    const message =
+      issue.code === 'invalid_type' && issue.received === 'undefined' ? 'This field is required.' : issue.message;
+    addFieldError(fields, key, message);
+  }
+  return fields;
+}
+
+/** Merges field errors, keeping every message. */
+export function addFieldError(fields: FieldErrors, field: string, message: string): void {
+  const list = fields[field] ?? [];
+  list.push(message);
+  fields[field] = list;
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { type Role, RoleSchema } from '@ccm/contract';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Principal } from './access.js';
+import { unauthenticated } from './errors.js';
+
+export interface TokenSettings {
+  secret: Uint8Array;
+  issuer: string;
+  audience: string;
+  accessTtl: number;
+  refreshTtl: number;
+  /** Seconds of clock difference tolerated on exp/iat. */
+  leeway: number;
+}
+
+type TokenType = 'access' | 'refresh';
+const INVALID = 'Given token not valid for any token type';
+const isRole = (r: unknown): r is Role => RoleSchema.safeParse(r).success;
+
+export function tokenIssuer(settings: TokenSettings) {
+  const sign = (type: TokenType, sub: number, claims: Record<string, unknown>, jti: string, ttl: number) =>
+    new SignJWT({ ...claims, typ: type })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(sub))
+      .setJti(jti)
+      .setIssuedAt()
+      .setExpirationTime(`${ttl}s`)
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .sign(settings.secret);
+
+  /** Verifies signature (HS256 only: `alg: none` and others fail), issuer, audience, expiry and the token type. */
+  async function verify(token: string, type: TokenType) {
+    try {
+      const { payload } = await jwtVerify(token, settings.secret, {
+        algorithms: ['HS256'],
+        issuer: settings.issuer,
+        audience: settings.audience,
+        clockTolerance: settings.leeway,
+        requiredClaims: ['sub', 'jti', 'exp', 'iat'],
+      });
+      const sub = Number(payload.sub);
+      if (payload.typ !== type || !Number.isSafeInteger(sub) || typeof payload.jti !== 'string') throw new Error();
+      return { claims: payload, sub, jti: payload.jti };
+    } catch {
+      throw unauthenticated(INVALID);
+    }
+  }
+
+  return {
+    accessTtl: settings.accessTtl,
+    refreshTtl: settings.refreshTtl,
+    access: (user: { id: number; username: string; role: Role }) =>
+      sign('access', user.id, { role: user.role, username: user.username }, randomUUID(), settings.accessTtl),
+    refresh: (userId: number, jti: string) => sign('refresh', userId, {}, jti, settings.refreshTtl),
+
+    async principal(token: string): Promise<Principal> {
+      const p = await verify(token, 'access');
+      const { role, username } = p.claims;
+      if (!isRole(role) || typeof username !== 'string') throw unauthenticated(INVALID);
+      return { userId: p.sub, username, role };
+    },
+    verifyRefresh: (token: string) => verify(token, 'refresh'),
+  };
+}
+
+export type TokenIssuer = ReturnType<typeof tokenIssuer>;

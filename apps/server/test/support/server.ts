@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import { type Api, api } from './http.js';
+
+export const PASSWORDS = { admin: 'admin-password-1', staff: 'staff-password-1', viewer: 'viewer-password-1' };
+export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  /** Requests without a token. */
+  anon: Api;
+  admin: Api;
+  staff: Api;
+  viewer: Api;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on an ephemeral port of 127.0.0.1, on a fresh database (an SQLite file in a new temporary
+ * folder), with one signed-in user per role.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'test.sqlite')}`,
+    JWT_SECRET,
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: PASSWORDS.admin,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const server = await startServer(config);
+  await server.services.auth.createUser({ username: 'staff', password: PASSWORDS.staff, role: 'staff' });
+  await server.services.auth.createUser({ username: 'viewer', password: PASSWORDS.viewer, role: 'viewer' });
+
+  const anon = api(server.url);
+  const signIn = async (username: keyof typeof PASSWORDS) => {
+    const res = await anon.post('/api/auth/token/', { username, password: PASSWORDS[username] });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+    return api(server.url, res.body.data.access);
+  };
+  const [admin, staff, viewer] = await Promise.all([signIn('admin'), signIn('staff'), signIn('viewer')]);
+  return {
+    url: server.url,
+    server,
+    anon,
+    admin,
+    staff,
+    viewer,
+    dataDir,
+    async close() {
+      await server.close(1000);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

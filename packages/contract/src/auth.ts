@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+export const RoleSchema = z.enum(['admin', 'staff', 'viewer']);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const UserSchema = z.object({
+  id: z.number().int(),
+  username: z.string(),
+  email: z.string(),
+  role: RoleSchema,
+});
+export type User = z.infer<typeof UserSchema>;
+
+const secret = (name: string) =>
+  z
+    .string({ required_error: 'This field is required.', invalid_type_error: `${name} must be a string.` })
+    .min(1, 'This field may not be blank.');
+
+export const LoginRequestSchema = z.object({
+  username: secret('username').max(150),
+  password: secret('password').max(1024),
+});
+export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+
+export const RefreshRequestSchema = z.object({ refresh: secret('refresh').max(4096) });
+export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
+
+export const TokenPairSchema = z.object({
+  access: z.string(),
+  refresh: z.string(),
+  token_type: z.literal('Bearer'),
+  /** Seconds until `access` expires. */
+  expires_in: z.number().int(),
+  user: UserSchema,
+});
+export type TokenPair = z.infer<typeof TokenPairSchema>;

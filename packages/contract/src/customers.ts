@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import {
+  BooleanQuerySchema,
+  EmailSchema,
+  PageQuerySchema,
+  PhoneInputSchema,
+  SearchQuerySchema,
+  TimestampSchema,
+} from './common.js';
+
+const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
+const name = z.string(required).trim().min(1, 'This field may not be blank.').max(150, 'At most 150 characters.');
+const bool = z.boolean({ invalid_type_error: 'Must be a boolean.' });
+
+export const CustomerSchema = z.object({
+  id: z.number().int(),
+  customer_id: z.string(),
+  username: z.string(),
+  email: z.string(),
+  first_name: z.string(),
+  last_name: z.string(),
+  full_name: z.string(),
+  nic: z.string(),
+  phone_number: z.string().nullable(),
+  address: z.string().nullable(),
+  is_verified: z.boolean(),
+  is_active: z.boolean(),
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+
+/** The short form of a customer inside the customer-contacts view. */
+export const CustomerRefSchema = CustomerSchema.pick({ id: true, customer_id: true, full_name: true, username: true });
+export type CustomerRef = z.infer<typeof CustomerRefSchema>;
+
+export const CustomerCreateSchema = z.object({
+  username: z
+    .string(required)
+    .trim()
+    .min(3, 'At least 3 characters.')
+    .max(150, 'At most 150 characters.')
+    .regex(/^[\w.@+-]+$/, 'Letters, digits and @/./+/-/_ only.'),
+  email: EmailSchema,
+  first_name: name,
+  last_name: name,
+  /** Sri Lankan NIC: 9 digits and V or X (stored upper-case), or 12 digits. */
+  nic: z
+    .string(required)
+    .trim()
+    .toUpperCase()
+    .regex(/^(\d{9}[VX]|\d{12})$/, 'Enter a valid NIC: 9 digits followed by V or X, or 12 digits.'),
+  phone_number: PhoneInputSchema.nullish(),
+  address: z.string({ invalid_type_error: 'Must be a string.' }).trim().max(500, 'At most 500 characters.').nullish(),
+  is_verified: bool.optional(),
+  is_active: bool.optional(),
+});
+export type CustomerCreate = z.infer<typeof CustomerCreateSchema>;
+
+/** PUT: the required fields again; omitted optional fields keep their value. */
+export const CustomerUpdateSchema = CustomerCreateSchema;
+export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
+export const CustomerPatchSchema = CustomerCreateSchema.partial();
+export type CustomerPatch = z.infer<typeof CustomerPatchSchema>;
+
+export const CustomerListQuerySchema = PageQuerySchema.extend({
+  is_active: BooleanQuerySchema.optional(),
+  is_verified: BooleanQuerySchema.optional(),
+  search: SearchQuerySchema.optional(),
+  ordering: z
+    .enum(['created_at', '-created_at', 'id', '-id', 'username', '-username', 'customer_id', '-customer_id'])
+    .default('-created_at'),
+});
+export type CustomerListQuery = z.infer<typeof CustomerListQuerySchema>;

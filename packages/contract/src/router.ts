@@ -1,0 +1,260 @@
+import { initContract } from '@ts-rest/core';
+import { z } from 'zod';
+import { meta } from './access.js';
+import { LoginRequestSchema, RefreshRequestSchema, TokenPairSchema, UserSchema } from './auth.js';
+import { ErrorEnvelopeSchema, envelope, IdParamsSchema, MessageEnvelopeSchema, page } from './common.js';
+import {
+  BulkCreateRequestSchema,
+  BulkCreateResultSchema,
+  ContactCreateSchema,
+  ContactListQuerySchema,
+  ContactPatchSchema,
+  ContactSchema,
+  ContactStatsSchema,
+  ContactUpdateSchema,
+  CustomerContactsSchema,
+  CustomersWithContactsQuerySchema,
+  CustomerWithContactsSchema,
+} from './contacts.js';
+import {
+  CustomerCreateSchema,
+  CustomerListQuerySchema,
+  CustomerPatchSchema,
+  CustomerSchema,
+  CustomerUpdateSchema,
+} from './customers.js';
+import { HealthSchema, ReadySchema } from './health.js';
+
+const c = initContract();
+
+const BulkCreateResponseSchema = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  data: BulkCreateResultSchema,
+});
+
+const auth = c.router({
+  login: {
+    method: 'POST',
+    path: '/auth/token/',
+    body: LoginRequestSchema,
+    responses: { 200: envelope(TokenPairSchema) },
+    metadata: meta('public'),
+    summary: 'Log in with username and password; returns an access and a refresh token',
+  },
+  refresh: {
+    method: 'POST',
+    path: '/auth/token/refresh/',
+    body: RefreshRequestSchema,
+    responses: { 200: envelope(TokenPairSchema) },
+    metadata: meta('public'),
+    summary: 'Trade a refresh token for a new pair (the old refresh token stops working)',
+  },
+  logout: {
+    method: 'POST',
+    path: '/auth/logout/',
+    body: RefreshRequestSchema,
+    responses: { 200: MessageEnvelopeSchema },
+    metadata: meta('public'),
+    summary: 'Revoke a refresh token',
+  },
+  me: {
+    method: 'GET',
+    path: '/auth/me/',
+    responses: { 200: envelope(UserSchema) },
+    metadata: meta('read'),
+    summary: 'The signed-in user',
+  },
+});
+
+const customers = c.router({
+  list: {
+    method: 'GET',
+    path: '/customers/',
+    query: CustomerListQuerySchema,
+    responses: { 200: envelope(page(CustomerSchema)) },
+    metadata: meta('read'),
+    summary: 'List customers',
+  },
+  create: {
+    method: 'POST',
+    path: '/customers/',
+    body: CustomerCreateSchema,
+    responses: { 201: envelope(CustomerSchema) },
+    metadata: meta('write'),
+    summary: 'Create a customer (customer_id is assigned by the server)',
+  },
+  get: {
+    method: 'GET',
+    path: '/customers/:id/',
+    pathParams: IdParamsSchema,
+    responses: { 200: envelope(CustomerSchema) },
+    metadata: meta('read'),
+    summary: 'Get a customer',
+  },
+  update: {
+    method: 'PUT',
+    path: '/customers/:id/',
+    pathParams: IdParamsSchema,
+    body: CustomerUpdateSchema,
+    responses: { 200: envelope(CustomerSchema) },
+    metadata: meta('write'),
+    summary: 'Replace a customer',
+  },
+  patch: {
+    method: 'PATCH',
+    path: '/customers/:id/',
+    pathParams: IdParamsSchema,
+    body: CustomerPatchSchema,
+    responses: { 200: envelope(CustomerSchema) },
+    metadata: meta('write'),
+    summary: 'Update some fields of a customer',
+  },
+  delete: {
+    method: 'DELETE',
+    path: '/customers/:id/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 204: c.noBody() },
+    metadata: meta('write'),
+    summary: 'Delete a customer and its contacts',
+  },
+  contacts: {
+    method: 'GET',
+    path: '/customers/:id/contacts/',
+    pathParams: IdParamsSchema,
+    responses: { 200: envelope(CustomerContactsSchema) },
+    metadata: meta('read'),
+    summary: "A customer's contacts: primary first, then newest",
+  },
+  withContacts: {
+    method: 'GET',
+    path: '/customers-with-contacts/',
+    query: CustomersWithContactsQuerySchema,
+    responses: { 200: envelope(z.array(CustomerWithContactsSchema)) },
+    metadata: meta('read'),
+    summary: 'Customers with their contacts (total in X-Total-Count, neighbours in Link)',
+  },
+});
+
+const contacts = c.router({
+  list: {
+    method: 'GET',
+    path: '/contacts/',
+    query: ContactListQuerySchema,
+    responses: { 200: envelope(page(ContactSchema)) },
+    metadata: meta('read'),
+    summary: 'List contacts with filters, search, ordering and pagination',
+  },
+  create: {
+    method: 'POST',
+    path: '/contacts/',
+    body: ContactCreateSchema,
+    responses: { 201: envelope(ContactSchema) },
+    metadata: meta('write'),
+    summary: 'Create a contact',
+  },
+  // Fixed paths come before `/contacts/:id/` so that Express never reads them as an id.
+  stats: {
+    method: 'GET',
+    path: '/contacts/stats/',
+    responses: { 200: envelope(ContactStatsSchema) },
+    metadata: meta('read'),
+    summary: 'Contact statistics',
+  },
+  bulkCreate: {
+    method: 'POST',
+    path: '/contacts/bulk-create/',
+    body: BulkCreateRequestSchema,
+    responses: { 201: BulkCreateResponseSchema, 207: BulkCreateResponseSchema },
+    metadata: meta('write'),
+    summary: 'Create up to 1,000 contacts; each item succeeds or fails on its own',
+  },
+  get: {
+    method: 'GET',
+    path: '/contacts/:id/',
+    pathParams: IdParamsSchema,
+    responses: { 200: envelope(ContactSchema) },
+    metadata: meta('read'),
+    summary: 'Get a contact',
+  },
+  update: {
+    method: 'PUT',
+    path: '/contacts/:id/',
+    pathParams: IdParamsSchema,
+    body: ContactUpdateSchema,
+    responses: { 200: envelope(ContactSchema) },
+    metadata: meta('write'),
+    summary: 'Replace a contact (the customer cannot change)',
+  },
+  patch: {
+    method: 'PATCH',
+    path: '/contacts/:id/',
+    pathParams: IdParamsSchema,
+    body: ContactPatchSchema,
+    responses: { 200: envelope(ContactSchema) },
+    metadata: meta('write'),
+    summary: 'Update some fields of a contact',
+  },
+  delete: {
+    method: 'DELETE',
+    path: '/contacts/:id/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 204: c.noBody() },
+    metadata: meta('write'),
+    summary: 'Delete a contact',
+  },
+  setPrimary: {
+    method: 'POST',
+    path: '/contacts/:id/set-primary/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 200: envelope(ContactSchema) },
+    metadata: meta('write'),
+    summary: "Make a contact its customer's primary (the previous primary is demoted)",
+  },
+  toggleStatus: {
+    method: 'POST',
+    path: '/contacts/:id/toggle-status/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 200: envelope(ContactSchema) },
+    metadata: meta('write'),
+    summary: 'Flip a contact between active and inactive',
+  },
+});
+
+const health = c.router({
+  health: {
+    method: 'GET',
+    path: '/health/',
+    responses: { 200: envelope(HealthSchema) },
+    metadata: meta('public'),
+    summary: 'Liveness',
+  },
+  ready: {
+    method: 'GET',
+    path: '/ready/',
+    responses: { 200: envelope(ReadySchema), 503: ErrorEnvelopeSchema },
+    metadata: meta('public'),
+    summary: 'Readiness: the database answers',
+  },
+});
+
+/** The whole REST API. Every path is under `/api`. */
+export const contract = c.router(
+  { auth, customers, contacts, health },
+  {
+    pathPrefix: '/api',
+    strictStatusCodes: true,
+    commonResponses: {
+      400: ErrorEnvelopeSchema,
+      401: ErrorEnvelopeSchema,
+      403: ErrorEnvelopeSchema,
+      404: ErrorEnvelopeSchema,
+      500: ErrorEnvelopeSchema,
+    },
+  },
+);
+export type Contract = typeof contract;
