@@ -4,8 +4,8 @@ import type { Config } from './config.js';
 import { openStore, type Store } from './db/index.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
-import { signingSecret } from './secret.js';
-import { createServices, type Services } from './services/index.js';
+import type { Services } from './services/index.js';
+import { servicesFor } from './wiring.js';
 
 export interface RunningServer {
   url: string;
@@ -22,17 +22,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
   const applied = await store.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-  const services = createServices(store, {
-    phoneRegion: config.defaultPhoneRegion,
-    tokens: {
-      secret: signingSecret(config),
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      accessTtl: config.jwt.accessTtl,
-      refreshTtl: config.jwt.refreshTtl,
-      leeway: 5,
-    },
-  });
+  const services = servicesFor(store, config);
   await ensureFirstUser(services, config, logger);
 
   const app = createApp(services, config, logger);

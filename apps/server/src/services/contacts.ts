@@ -321,6 +321,14 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
       const errors: BulkItemError[] = [...failures.entries()]
         .sort(([a], [b]) => a - b)
         .map(([index, fieldErrors]) => ({ index, errors: fieldErrors }));
+      if (created.length === 0) {
+        // Nothing written: a plain validation failure, each field named by its item (`contacts.3.email`).
+        const fields: FieldErrors = {};
+        for (const e of errors) {
+          for (const [field, messages] of Object.entries(e.errors)) fields[`contacts.${e.index}.${field}`] = messages;
+        }
+        throw validationError(fields, 'No contacts were created.');
+      }
       return { created_contacts: created, errors };
     },
 

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { RoleSchema } from '@ccm/contract';
+import { ConfigError, loadConfig } from './config.js';
+import { openStore } from './db/index.js';
+import { AppError, type Services } from './services/index.js';
+import { servicesFor } from './wiring.js';
+
+const USAGE = `Usage: pnpm cli <command> [options]
+
+Commands:
+  create-user --username NAME [--password PASS] [--role admin|staff|viewer] [--email ADDRESS]
+      Creates a user (role staff by default). Without --password (or CCM_PASSWORD), a random one is printed.
+  demo [--customers N] [--contacts-per-customer N]
+      Loads demo customers (200 by default) and contacts (up to 3 each) for trying the API.
+
+The database is the server's: DATABASE_URL, or the SQLite file in DATA_DIR.`;
+
+const FIRST = ['Amal', 'Nimali', 'Kasun', 'Dilani', 'Ruwan', 'Sachini', 'Tharindu', 'Ishara', 'Chamara', 'Nadeesha'];
+const LAST = ['Perera', 'Fernando', 'Silva', 'Jayasinghe', 'Bandara', 'Wickramasinghe', 'Gunawardena', 'Rathnayake'];
+
+async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  const config = loadConfig();
+  const store = openStore({ url: config.database.url });
+  await store.migrate();
+  const services = servicesFor(store, config);
+  try {
+    if (command === 'create-user') {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          username: { type: 'string' },
+          password: { type: 'string' },
+          role: { type: 'string', default: 'staff' },
+          email: { type: 'string' },
+        },
+      });
+      if (!values.username) throw new UsageError('--username is required');
+      const role = RoleSchema.safeParse(values.role);
+      if (!role.success) throw new UsageError('--role must be admin, staff or viewer');
+      const given = values.password ?? process.env.CCM_PASSWORD;
+      const password = given ?? randomBytes(12).toString('base64url');
+      const user = await services.auth.createUser({
+        username: values.username,
+        password,
+        role: role.data,
+        email: values.email,
+      });
+      process.stdout.write(`Created ${user.role} "${user.username}" (id ${user.id})`);
+      process.stdout.write(given ? '\n' : ` with password "${password}"\n`);
+    } else if (command === 'demo') {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          customers: { type: 'string', default: '200' },
+          'contacts-per-customer': { type: 'string', default: '3' },
+        },
+      });
+      await loadDemo(services, Number(values.customers), Number(values['contacts-per-customer']));
+    } else {
+      throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+class UsageError extends Error {}
+
+async function loadDemo(services: Services, customers: number, perCustomer: number) {
+  if (!Number.isInteger(customers) || customers < 1 || !Number.isInteger(perCustomer) || perCustomer < 0) {
+    throw new UsageError('--customers must be a positive integer and --contacts-per-customer a non-negative one');
+  }
+  const run = randomBytes(3).toString('hex');
+  const progress = (done: number) => process.stdout.write(`\rdemo data: ${done}/${customers} customers`);
+  let contacts = 0;
+  for (let i = 0; i < customers; i++) {
+    const first = FIRST[i % FIRST.length]!;
+    const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    const username = `${first}.${last}.${run}${i}`.toLowerCase();
+    const customer = await services.customers.create({
+      username,
+      email: `${username}@example.com`,
+      first_name: first,
+      last_name: last,
+      nic: `${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}V`,
+      is_verified: i % 3 === 0,
+      is_active: i % 17 !== 0,
+    });
+    const count = customer.is_active ? 1 + (i % Math.max(perCustomer, 1)) : 0;
+    const items = Array.from({ length: Math.min(count, perCustomer) }, (_, k) => ({
+      customer: customer.id,
+      email: `${username}.${k}@example.com`,
+      wa_number: `077${String((i * 7 + k * 1_000_003) % 10_000_000).padStart(7, '0')}`,
+      tp_number: `0112${String((i * 13 + k * 100_003) % 1_000_000).padStart(6, '0')}`,
+      is_primary: k === 0,
+      is_active: k !== 2,
+    }));
+    if (items.length > 0) contacts += (await services.contacts.bulkCreate(items)).created_contacts.length;
+    if ((i + 1) % 25 === 0 || i + 1 === customers) progress(i + 1);
+  }
+  process.stdout.write(`\ndemo data: created ${customers} customers and ${contacts} contacts\n`);
+}
+
+main().catch((err) => {
+  if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+  else if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else if (err instanceof AppError) process.stderr.write(`${err.message} ${JSON.stringify(err.fields ?? {})}\n`);
+  else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
