@@ -273,7 +273,7 @@ describe('uniqueness per customer', () => {
   it('the same values are allowed for a different customer', async () => {
     const a = await createCustomer(t.staff);
     const b = await createCustomer(t.staff);
-    const values = { email: 'shared@example.com', wa_number: '0779998877', tp_number: '0119998877' };
+    const values = { email: 'shared@example.com', wa_number: '0779998877', tp_number: '0117654321' };
     const ca = await createContact(t.staff, a.id, values);
     const cb = await createContact(t.staff, b.id, values);
     expect(cb.id).not.toBe(ca.id);

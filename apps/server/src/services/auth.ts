@@ -45,7 +45,14 @@ export function authService(store: Store, tokens: TokenIssuer) {
       }
       const user = await store.users.byId(row.userId);
       if (!user?.isActive) throw unauthenticated(BAD_REFRESH);
-      return issuePair(user, row.familyId);
+      const pair = await issuePair(user, row.familyId);
+      // A concurrent reuse of this token may have revoked the family before the new token existed: look again,
+      // so that the new token dies with its chain instead of escaping the revocation.
+      if ((await store.refreshTokens.byJti(row.jti))?.revokedAt) {
+        await store.refreshTokens.revokeFamily(row.familyId);
+        throw unauthenticated(BAD_REFRESH);
+      }
+      return pair;
     },
 
     async logout(token: string): Promise<void> {

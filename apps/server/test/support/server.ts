@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import { freshDatabase } from './database.js';
 import { type Api, api } from './http.js';
 
 export const PASSWORDS = { admin: 'admin-password-1', staff: 'staff-password-1', viewer: 'viewer-password-1' };
@@ -22,16 +23,17 @@ export interface TestServer {
 
 /**
  * The real app on an ephemeral port of 127.0.0.1, on a fresh database (an SQLite file in a new temporary
- * folder), with one signed-in user per role.
+ * folder, or a new database on the server TEST_DATABASE_URL names), with one signed-in user per role.
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-test-'));
+  const database = await freshDatabase(dataDir);
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir,
-    DATABASE_URL: `sqlite:${path.join(dataDir, 'test.sqlite')}`,
+    DATABASE_URL: database.url,
     JWT_SECRET,
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: PASSWORDS.admin,
@@ -59,6 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     dataDir,
     async close() {
       await server.close(1000);
+      await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { Sequelize } from 'sequelize';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A new, empty database for one test file. TEST_DATABASE_URL picks the server (`postgres://user@host:port`,
+ * `mariadb://user@host:port`); without it, or with `sqlite`, an SQLite file in `dataDir`.
+ */
+export async function freshDatabase(dataDir: string): Promise<TestDatabase> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base || base.startsWith('sqlite')) {
+    return { url: `sqlite:${path.join(dataDir, 'test.sqlite')}`, drop: async () => {} };
+  }
+  const postgres = /^postgres(ql)?:/.test(base);
+  const name = `ccm_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new URL(base);
+  admin.pathname = postgres ? '/postgres' : '/';
+  const run = async (sql: string) => {
+    const db = new Sequelize(admin.toString().replace(/^mysql:/, 'mariadb:'), { logging: false });
+    try {
+      await db.query(sql);
+    } finally {
+      await db.close();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => run(postgres ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${name}`),
+  };
+}
