@@ -359,7 +359,7 @@ describe('login', () => {
     expectError(notJson, 400);
   });
 
-  it('is public: it needs no token, and a GET on it is a 405, not a login', async () => {
+  it('answers a GET on the login route with 405 and Allow: POST', async () => {
     const res = await t.anon.get('/api/auth/token/');
     expectError(res, 405);
     expect(res.headers.get('allow')).toMatch(/POST/);
@@ -642,7 +642,7 @@ describe('token attacks on GET /api/contacts/', () => {
     expect401(await contactsWith(await forge(viewer, { sub: 'viewer' })));
   });
 
-  it('answers every attack in the error envelope and never a 5xx', async () => {
+  it('a well-formed token whose payload is not JSON (401, not 500)', async () => {
     const res = await contactsWith('eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln');
     expect401(res);
     expect(res.body.errors).toBeUndefined();

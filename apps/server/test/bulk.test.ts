@@ -168,7 +168,9 @@ describe('some items invalid', () => {
     expect(Object.keys(at(9)).length).toBeGreaterThan(0);
 
     const created = res.body.data.created_contacts as Row[];
-    expect(created.map((c) => c.email)).toEqual([items[0], items[2], items[10]].map((i) => (i as { email: string }).email));
+    expect(created.map((c) => c.email)).toEqual(
+      [items[0], items[2], items[10]].map((i) => (i as { email: string }).email),
+    );
     for (const c of created) expect((await stored(c.id)).email).toBe(c.email);
     expect((await contactsOf(customer.id)).map((c) => c.id).sort()).toEqual(created.map((c) => c.id).sort());
     expect(await contactsOf(inactive.id)).toHaveLength(0);
@@ -279,16 +281,25 @@ describe('some items invalid', () => {
     expect((await stored(old.id)).is_primary).toBe(true);
   });
 
-  it('when every item fails nothing is created', async () => {
+  it('when no item is valid: a 400 naming each failed field by its item, and nothing is created', async () => {
     const customer = await createCustomer(t.staff);
+    const existing = await createContact(t.staff, customer.id);
     const res = await t.staff.post(BULK, {
-      contacts: [contactBody(customer.id, { email: 'bad' }), contactBody(customer.id, { tp_number: 'x' })],
+      contacts: [
+        contactBody(customer.id, { email: 'bad' }),
+        contactBody(customer.id, { tp_number: 'x' }),
+        contactBody(customer.id, { email: existing.email }),
+      ],
     });
-    expect(res.status).not.toBe(201);
+    expect(res.status).toBe(400);
     expect(res.body.success).toBe(false);
-    expect(res.body.data.created_contacts).toEqual([]);
-    expect(res.body.data.errors.map((e: { index: number }) => e.index)).toEqual([0, 1]);
-    expect(await contactsOf(customer.id)).toHaveLength(0);
+    expect(Object.keys(res.body.errors).sort()).toEqual([
+      'contacts.0.email',
+      'contacts.1.tp_number',
+      'contacts.2.email',
+    ]);
+    expect(res.body.errors['contacts.2.email']).toEqual([DUP_EMAIL]);
+    expect((await contactsOf(customer.id)).map((c) => c.id)).toEqual([existing.id]);
   });
 });
 

@@ -1,54 +1,107 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContact, createCustomer } from './support/factories.js';
-import { type TestServer, startTestServer } from './support/server.js';
+import { contactBody, createContact, createCustomer } from './support/factories.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
+// Many requests at once through the real HTTP server: the invariants must hold whatever the interleaving,
+// and no request may end in a 5xx. Runs on every database (TEST_DATABASE_URL).
+
+const N = 50;
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t.close());
 
+type ContactData = { id: number; email: string; wa_number: string; tp_number: string; is_primary: boolean };
+const contactsOf = async (customer: number): Promise<ContactData[]> =>
+  (await t.staff.get(`/api/customers/${customer}/contacts/`)).body.data.contacts;
+
 describe('concurrent writes', () => {
-  it('parallel set-primary calls on one customer end with exactly one primary', async () => {
+  it(`${N} parallel set-primary calls on ${N} contacts of one customer leave exactly one primary`, async () => {
     const customer = await createCustomer(t.staff);
-    const contacts = [];
-    for (let i = 0; i < 20; i++) contacts.push(await createContact(t.staff, customer.id));
+    const items = Array.from({ length: N }, () => contactBody(customer.id));
+    const bulk = await t.staff.post('/api/contacts/bulk-create/', { contacts: items });
+    expect(bulk.status).toBe(201);
+    const ids: number[] = bulk.body.data.created_contacts.map((c: ContactData) => c.id);
 
-    const results = await Promise.all(contacts.map((c) => t.staff.post(`/api/contacts/${c.id}/set-primary/`)));
-    for (const r of results) expect(r.status).toBe(200);
+    const results = await Promise.all(ids.map((id) => t.staff.post(`/api/contacts/${id}/set-primary/`)));
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200);
 
-    const list = await t.staff.get(`/api/customers/${customer.id}/contacts/`);
-    const primaries = list.body.data.contacts.filter((c: { is_primary: boolean }) => c.is_primary);
-    expect(primaries).toHaveLength(1);
-    expect(list.body.data.contacts[0].is_primary).toBe(true);
+    const contacts = await contactsOf(customer.id);
+    expect(contacts).toHaveLength(N);
+    expect(contacts.filter((c) => c.is_primary)).toHaveLength(1);
+    expect(contacts[0]?.is_primary).toBe(true);
   });
 
-  it('parallel creates of one e-mail for one customer give one 201 and 400s, never a 5xx', async () => {
+  it(`${N} parallel creates of one e-mail for one customer: one 201, the rest 400, no 5xx`, async () => {
     const customer = await createCustomer(t.staff);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        t.staff.post('/api/contacts/', {
-          customer: customer.id,
-          email: 'Same@Example.com',
-          wa_number: `07712${String(10000 + i)}`,
-          tp_number: `01123${String(10000 + i)}`,
-        }),
+      Array.from({ length: N }, () =>
+        t.staff.post('/api/contacts/', contactBody(customer.id, { email: 'Same@Example.com' })),
       ),
     );
-    const statuses = results.map((r) => r.status).sort();
+    const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 400)).toHaveLength(19);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(N - 1);
     for (const r of results.filter((r) => r.status === 400)) {
       expect(r.body.errors.email).toEqual(['This customer already has a contact with this email.']);
     }
+    expect(await contactsOf(customer.id)).toHaveLength(1);
   });
 
-  it('parallel customer creates get distinct customer ids', async () => {
+  it(`${N} parallel primary creates for one customer leave exactly one primary`, async () => {
+    const customer = await createCustomer(t.staff);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => createCustomer(t.staff)),
+      Array.from({ length: N }, () => t.staff.post('/api/contacts/', contactBody(customer.id, { is_primary: true }))),
     );
-    const ids = new Set(results.map((c) => c.customer_id));
-    expect(ids.size).toBe(20);
-    for (const id of ids) expect(id).toMatch(/^CUST\d{6}$/);
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const contacts = await contactsOf(customer.id);
+    expect(contacts).toHaveLength(N);
+    expect(contacts.filter((c) => c.is_primary)).toHaveLength(1);
+  });
+
+  it(`${N} parallel customer creates get ${N} distinct customer ids`, async () => {
+    const results = await Promise.all(Array.from({ length: N }, () => createCustomer(t.staff)));
+    const codes = new Set(results.map((c) => c.customer_id));
+    expect(codes.size).toBe(N);
+    for (const code of codes) expect(code).toMatch(/^CUST\d{6}$/);
+  });
+
+  it('parallel bulk creates that collide: no 5xx, every value once per customer, one primary at most', async () => {
+    const customers = await Promise.all([createCustomer(t.staff), createCustomer(t.staff), createCustomer(t.staff)]);
+    // Ten requests over the same 30 values: each value is wanted by every request.
+    const wanted = Array.from({ length: 30 }, (_, i) => contactBody(customers[i % 3]!.id, { is_primary: i % 7 === 0 }));
+    const requests = Array.from({ length: 10 }, (_, r) => {
+      const rotated = [...wanted.slice(r * 3), ...wanted.slice(0, r * 3)];
+      return t.staff.post('/api/contacts/bulk-create/', { contacts: rotated });
+    });
+    const results = await Promise.all(requests);
+    for (const r of results) expect([201, 207, 400], JSON.stringify(r.body)).toContain(r.status);
+    const created = results.flatMap((r) => (r.status === 400 ? [] : r.body.data.created_contacts));
+    expect(created).toHaveLength(30);
+
+    for (const customer of customers) {
+      const contacts = await contactsOf(customer.id);
+      expect(contacts).toHaveLength(10);
+      for (const field of ['email', 'wa_number', 'tp_number'] as const) {
+        expect(new Set(contacts.map((c) => c[field])).size).toBe(10);
+      }
+      expect(contacts.filter((c) => c.is_primary).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('a primary set while others are being created and toggled stays the only one', async () => {
+    const customer = await createCustomer(t.staff);
+    const first = await createContact(t.staff, customer.id, { is_primary: true });
+    const others = await Promise.all(Array.from({ length: 10 }, () => createContact(t.staff, customer.id)));
+    const results = await Promise.all([
+      ...others.map((c) => t.staff.post(`/api/contacts/${c.id}/set-primary/`)),
+      ...others.map((c) => t.staff.post(`/api/contacts/${c.id}/toggle-status/`)),
+      ...others.map((c) => t.staff.patch(`/api/contacts/${c.id}/`, { is_primary: true })),
+      t.staff.post(`/api/contacts/${first.id}/set-primary/`),
+    ]);
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const contacts = await contactsOf(customer.id);
+    expect(contacts.filter((c) => c.is_primary)).toHaveLength(1);
   });
 });

@@ -121,15 +121,18 @@ describe('required fields and validation', () => {
     });
   });
 
-  it.each(['email', 'wa_number', 'tp_number', 'customer'])('a body without %s is refused on that field', async (field) => {
-    const customer = await createCustomer(t.staff);
-    const body: Record<string, unknown> = contactBody(customer.id);
-    delete body[field];
-    const res = await t.staff.post('/api/contacts/', body);
-    expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual({ [field]: [REQUIRED] });
-    expect(await contactsOf(customer.id)).toHaveLength(0);
-  });
+  it.each(['email', 'wa_number', 'tp_number', 'customer'])(
+    'a body without %s is refused on that field',
+    async (field) => {
+      const customer = await createCustomer(t.staff);
+      const body: Record<string, unknown> = contactBody(customer.id);
+      delete body[field];
+      const res = await t.staff.post('/api/contacts/', body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual({ [field]: [REQUIRED] });
+      expect(await contactsOf(customer.id)).toHaveLength(0);
+    },
+  );
 
   it.each(['not-an-email', 'a@', '@example.com', 'a b@example.com', ''])('a bad email %j is refused', async (email) => {
     const customer = await createCustomer(t.staff);
@@ -139,25 +142,19 @@ describe('required fields and validation', () => {
     expect(res.body.errors.email.length).toBeGreaterThan(0);
   });
 
-  it.each([
-    'abc',
-    '0771',
-    '1234567',
-    '+9477123456789',
-    '077123456x',
-    '',
-    '   ',
-    '0'.repeat(40),
-  ])('a bad phone number %j is refused on both phone fields', async (number) => {
-    const customer = await createCustomer(t.staff);
-    const wa = await t.staff.post('/api/contacts/', contactBody(customer.id, { wa_number: number }));
-    expect(wa.status).toBe(400);
-    expect(Object.keys(wa.body.errors)).toEqual(['wa_number']);
-    const tp = await t.staff.post('/api/contacts/', contactBody(customer.id, { tp_number: number }));
-    expect(tp.status).toBe(400);
-    expect(Object.keys(tp.body.errors)).toEqual(['tp_number']);
-    expect(await contactsOf(customer.id)).toHaveLength(0);
-  });
+  it.each(['abc', '0771', '1234567', '+9477123456789', '077123456x', '', '   ', '0'.repeat(40)])(
+    'a bad phone number %j is refused on both phone fields',
+    async (number) => {
+      const customer = await createCustomer(t.staff);
+      const wa = await t.staff.post('/api/contacts/', contactBody(customer.id, { wa_number: number }));
+      expect(wa.status).toBe(400);
+      expect(Object.keys(wa.body.errors)).toEqual(['wa_number']);
+      const tp = await t.staff.post('/api/contacts/', contactBody(customer.id, { tp_number: number }));
+      expect(tp.status).toBe(400);
+      expect(Object.keys(tp.body.errors)).toEqual(['tp_number']);
+      expect(await contactsOf(customer.id)).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['is_primary', 'yes'],
@@ -322,27 +319,22 @@ describe('get', () => {
     expect(typeof res.body.message).toBe('string');
   });
 
-  it.each([
-    'abc',
-    '0',
-    '-1',
-    '1.5',
-    '1e3',
-    '0x10',
-    '99999999999999999999',
-  ])('answers 404 for the non-id %j', async (id) => {
-    for (const path of [`/api/contacts/${id}/`, `/api/contacts/${id}`]) {
-      const res = await t.staff.get(path);
-      expect(res.status, path).toBe(404);
-      expect(res.body.success).toBe(false);
-    }
-    const patch = await t.staff.patch(`/api/contacts/${id}/`, { is_active: false });
-    expect(patch.status).toBe(404);
-    const del = await t.staff.delete(`/api/contacts/${id}/`);
-    expect(del.status).toBe(404);
-    const setPrimary = await t.staff.post(`/api/contacts/${id}/set-primary/`);
-    expect(setPrimary.status).toBe(404);
-  });
+  it.each(['abc', '0', '-1', '1.5', '1e3', '0x10', '99999999999999999999'])(
+    'answers 404 for the non-id %j',
+    async (id) => {
+      for (const path of [`/api/contacts/${id}/`, `/api/contacts/${id}`]) {
+        const res = await t.staff.get(path);
+        expect(res.status, path).toBe(404);
+        expect(res.body.success).toBe(false);
+      }
+      const patch = await t.staff.patch(`/api/contacts/${id}/`, { is_active: false });
+      expect(patch.status).toBe(404);
+      const del = await t.staff.delete(`/api/contacts/${id}/`);
+      expect(del.status).toBe(404);
+      const setPrimary = await t.staff.post(`/api/contacts/${id}/set-primary/`);
+      expect(setPrimary.status).toBe(404);
+    },
+  );
 });
 
 describe('PUT', () => {

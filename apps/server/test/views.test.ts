@@ -376,7 +376,7 @@ describe('GET /api/contacts/stats/', () => {
     // G: a contact through bulk create, then made inactive by PATCH.
     const g = await createCustomer(t.staff);
     const bulk = await t.staff.post('/api/contacts/bulk-create/', {
-      contacts: [{ customer: g.id, email: 'g1@example.com', wa_number: '0779990001', tp_number: '0119990001' }],
+      contacts: [{ customer: g.id, email: 'g1@example.com', wa_number: '0779990001', tp_number: '0112999001' }],
     });
     expect(bulk.status).toBe(201);
     const g1 = bulk.body.data.created_contacts[0];

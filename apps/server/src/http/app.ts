@@ -20,13 +20,13 @@ export function createApp(services: Services, config: Config, logger: Logger): E
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
   app.use(requestId);
-  app.use(jsonBody(config.bodyLimit));
 
   createExpressEndpoints(contract, restRouter(services), app, {
     logInitialization: false,
     jsonQuery: false,
     responseValidation: config.env === 'test',
-    globalMiddleware: [authenticate(services)],
+    // Authentication first: a caller without the right gets 401/403 before anything about its body.
+    globalMiddleware: [authenticate(services), ...jsonBody(config.bodyLimit)],
     requestValidationErrorHandler: (err, _req, _res, next) => next(err),
   });
 

@@ -13,7 +13,15 @@ export interface Paged<T> {
   results: T[];
 }
 
-export const offsetOf = ({ page, page_size }: PageRequest) => (page - 1) * page_size;
+/**
+ * The row offset of a page. An offset no database could reach (beyond 2^53) is past the end of any result:
+ * answered "Invalid page." here, before it reaches SQL as a number in exponent notation.
+ */
+export function offsetOf({ page, page_size }: PageRequest): number {
+  const offset = (page - 1) * page_size;
+  if (!Number.isSafeInteger(offset)) throw notFound('Invalid page.');
+  return offset;
+}
 
 /** A page past the end is a 404, as in the seed's framework; page 1 of nothing is an empty page. */
 export function paged<T>(req: PageRequest, count: number, results: T[]): Paged<T> {

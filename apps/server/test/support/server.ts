@@ -18,6 +18,8 @@ export interface TestServer {
   staff: Api;
   viewer: Api;
   dataDir: string;
+  /** The DATABASE_URL the server runs on, for tests that go around it. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     staff,
     viewer,
     dataDir,
+    databaseUrl: database.url,
     async close() {
       await server.close(1000);
       await database.drop();
