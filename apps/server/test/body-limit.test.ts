@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerBody } from './support/factories.js';
-import { type TestServer, startTestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 // A file of its own: the Sequelize models are bound to one database per process, so one server per file.
 let t: TestServer;

@@ -258,6 +258,20 @@ describe('some items invalid', () => {
     expect((await contactsOf(other.id)).filter((c) => c.is_primary)).toHaveLength(1);
   });
 
+  it('a primary item that fails does not count as the batch primary', async () => {
+    const customer = await createCustomer(t.staff);
+    const res = await t.staff.post(BULK, {
+      contacts: [
+        contactBody(customer.id, { is_primary: true, email: 'broken' }),
+        contactBody(customer.id, { is_primary: true }),
+      ],
+    });
+    expect(res.status).toBe(207);
+    expect(res.body.data.errors.map((e: { index: number }) => e.index)).toEqual([0]);
+    expect(res.body.data.created_contacts[0].is_primary).toBe(true);
+    expect((await contactsOf(customer.id)).filter((c) => c.is_primary)).toHaveLength(1);
+  });
+
   it('a primary item demotes the customer’s existing primary', async () => {
     const customer = await createCustomer(t.staff);
     const old = await createContact(t.staff, customer.id, { is_primary: true });

@@ -120,9 +120,9 @@ describe('loadConfig admin', () => {
   });
 
   it('rejects an ADMIN_EMAIL that is not an address', () => {
-    expect(
-      configError({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'p', ADMIN_EMAIL: 'nope' }).message,
-    ).toMatch(/\bADMIN_EMAIL\b/);
+    expect(configError({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'p', ADMIN_EMAIL: 'nope' }).message).toMatch(
+      /\bADMIN_EMAIL\b/,
+    );
   });
 });
 
@@ -154,8 +154,7 @@ describe('loadConfig in production', () => {
 describe('CORS_ORIGINS', () => {
   it('is a comma-separated list, trimmed, without empty entries', () => {
     expect(
-      loadConfig({ CORS_ORIGINS: 'https://a.example.com, https://b.example.com ,,http://localhost:5173,' })
-        .corsOrigins,
+      loadConfig({ CORS_ORIGINS: 'https://a.example.com, https://b.example.com ,,http://localhost:5173,' }).corsOrigins,
     ).toEqual(['https://a.example.com', 'https://b.example.com', 'http://localhost:5173']);
   });
 

@@ -90,6 +90,15 @@ describe('create', () => {
     expect(typeof res.body.errors.customer[0]).toBe('string');
   });
 
+  it.each([2147483648, Number.MAX_SAFE_INTEGER])(
+    'refuses a customer id beyond any row (%d) with errors.customer',
+    async (id) => {
+      const res = await t.staff.post('/api/contacts/', contactBody(id));
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.errors)).toEqual(['customer']);
+    },
+  );
+
   it('refuses an inactive customer with errors.customer, and accepts it once reactivated', async () => {
     const customer = await createCustomer(t.staff, { is_active: false });
     expect(customer.is_active).toBe(false);
@@ -313,13 +322,16 @@ describe('get', () => {
   });
 
   it('answers 404 for a missing id', async () => {
+    for (const id of ['2147483648', String(Number.MAX_SAFE_INTEGER)]) {
+      expect((await t.staff.get(`/api/contacts/${id}/`)).status, id).toBe(404);
+    }
     const res = await t.staff.get('/api/contacts/999999/');
     expect(res.status).toBe(404);
     expect(res.body.success).toBe(false);
     expect(typeof res.body.message).toBe('string');
   });
 
-  it.each(['abc', '0', '-1', '1.5', '1e3', '0x10', '99999999999999999999'])(
+  it.each(['abc', '0', '-1', '1.5', '1e3', '0x10', '99999999999999999999', '9007199254740992'])(
     'answers 404 for the non-id %j',
     async (id) => {
       for (const path of [`/api/contacts/${id}/`, `/api/contacts/${id}`]) {

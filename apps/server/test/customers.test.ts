@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
-import { type TestServer, startTestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -297,7 +297,10 @@ describe('PUT /api/customers/{id}/', () => {
   it('answers 400 with field errors for another customer’s values', async () => {
     const other = await createCustomer(t.staff);
     const c = await createCustomer(t.staff);
-    const res = await t.staff.put(`/api/customers/${c.id}/`, customerBody({ username: other.username, nic: other.nic }));
+    const res = await t.staff.put(
+      `/api/customers/${c.id}/`,
+      customerBody({ username: other.username, nic: other.nic }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual({
       username: ['A customer with this username already exists.'],
@@ -426,7 +429,10 @@ describe('DELETE /api/customers/{id}/', () => {
   it('frees the username, e-mail and NIC for a new customer', async () => {
     const c = await createCustomer(t.staff);
     expect((await t.staff.delete(`/api/customers/${c.id}/`)).status).toBe(204);
-    const res = await t.staff.post('/api/customers/', customerBody({ username: c.username, email: c.email, nic: c.nic }));
+    const res = await t.staff.post(
+      '/api/customers/',
+      customerBody({ username: c.username, email: c.email, nic: c.nic }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.data.id).not.toBe(c.id);
     expect(res.body.data.customer_id).not.toBe(c.customer_id);
@@ -569,6 +575,9 @@ describe('GET /api/customers/ (list)', () => {
       expect(await find(c.customer_id.toLowerCase())).toContain(c.id);
       expect(await find(c.nic.toLowerCase())).toContain(c.id);
       expect(await find('9876543')).toContain(c.id);
+      // A whole number, as typed (national form), finds the E.164 form it is stored in.
+      expect(await find('077 987 6543')).toEqual([c.id]);
+      expect(await find('+94779876543')).toEqual([c.id]);
     });
 
     it('trims the term', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createCustomer, customerBody } from './support/factories.js';
 import type { Res } from './support/http.js';
-import { type TestServer, startTestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -84,22 +84,18 @@ describe('known route, wrong method', () => {
 });
 
 describe('request bodies', () => {
-  it.each([
-    '{"username": "x",',
-    '{username: "x"}',
-    "{'a': 1}",
-    '{"a": 1}}',
-    'not json at all',
-    '"just a string"',
-  ])('answers 400 for the malformed body %j', async (raw) => {
-    const res = await t.staff.post('/api/customers/', undefined, {
-      raw,
-      headers: { 'content-type': 'application/json' },
-    });
-    expectErrorEnvelope(res, 400);
-    expect(res.body.message).toBe('Malformed JSON in request body.');
-    expect(res.body.errors).toEqual({ non_field_errors: ['The request body is not valid JSON.'] });
-  });
+  it.each(['{"username": "x",', '{username: "x"}', "{'a': 1}", '{"a": 1}}', 'not json at all', '"just a string"'])(
+    'answers 400 for the malformed body %j',
+    async (raw) => {
+      const res = await t.staff.post('/api/customers/', undefined, {
+        raw,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectErrorEnvelope(res, 400);
+      expect(res.body.message).toBe('Malformed JSON in request body.');
+      expect(res.body.errors).toEqual({ non_field_errors: ['The request body is not valid JSON.'] });
+    },
+  );
 
   it('checks the token before the body: an anonymous malformed or non-JSON body is a 401', async () => {
     for (const type of ['application/json', 'text/plain']) {
@@ -118,19 +114,17 @@ describe('request bodies', () => {
     }
   });
 
-  it.each([
-    'text/plain',
-    'application/x-www-form-urlencoded',
-    'multipart/form-data; boundary=x',
-    'application/xml',
-  ])('answers 415 for a body sent as %s', async (type) => {
-    const res = await t.staff.post('/api/customers/', undefined, {
-      raw: JSON.stringify(customerBody()),
-      headers: { 'content-type': type },
-    });
-    expectErrorEnvelope(res, 415);
-    expect(res.body.message).toBe('Unsupported media type: send application/json.');
-  });
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml'])(
+    'answers 415 for a body sent as %s',
+    async (type) => {
+      const res = await t.staff.post('/api/customers/', undefined, {
+        raw: JSON.stringify(customerBody()),
+        headers: { 'content-type': type },
+      });
+      expectErrorEnvelope(res, 415);
+      expect(res.body.message).toBe('Unsupported media type: send application/json.');
+    },
+  );
 
   it('answers 415 for a body without a content type', async () => {
     const res = await fetch(`${t.url}/api/customers/`, {
@@ -139,7 +133,7 @@ describe('request bodies', () => {
       body: new Uint8Array(Buffer.from(JSON.stringify(customerBody()))),
     });
     expect(res.status).toBe(415);
-    const body = await res.json();
+    const body = (await res.json()) as { success: boolean };
     expect(body.success).toBe(false);
   });
 
@@ -265,6 +259,17 @@ describe('trailing slashes', () => {
   });
 });
 
+describe('HEAD', () => {
+  it('answers wherever GET does, with no body', async () => {
+    for (const path of ['/api/health/', '/api/customers/']) {
+      const res = await t.staff.request('HEAD', path);
+      expect(res.status, path).toBe(200);
+      expect(res.text, path).toBe('');
+      expect(res.headers.get('x-request-id'), path).toMatch(REQUEST_ID);
+    }
+  });
+});
+
 describe('health and readiness', () => {
   it('GET /api/health/ answers without a token', async () => {
     const res = await t.anon.get('/api/health/');
@@ -306,7 +311,13 @@ describe('headers', () => {
 
   it('sends no ETag on JSON answers', async () => {
     const c = await createCustomer(t.staff);
-    for (const path of ['/api/health/', '/api/ready/', '/api/customers/', `/api/customers/${c.id}/`, '/api/contacts/']) {
+    for (const path of [
+      '/api/health/',
+      '/api/ready/',
+      '/api/customers/',
+      `/api/customers/${c.id}/`,
+      '/api/contacts/',
+    ]) {
       const res = await t.staff.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
@@ -330,10 +341,18 @@ describe('error responses', () => {
       [await t.staff.get('/api/contacts/?is_active=maybe'), 400],
       [await t.staff.get('/api/contacts/?page_size=1000'), 400],
       [await t.staff.get('/api/contacts/?ordering=DROP%20TABLE'), 400],
-      [await t.staff.get("/api/customers/?search=%27%3B%20DROP%20TABLE%20customers%3B--&page=99"), 404],
+      [await t.staff.get('/api/customers/?search=%27%3B%20DROP%20TABLE%20customers%3B--&page=99'), 404],
       [await t.staff.post('/api/customers/', { ...customerBody(), username: c.username }), 400],
       [await t.staff.post('/api/customers/', { username: 1, email: [], nic: {}, first_name: null }), 400],
-      [await t.staff.post('/api/contacts/', { customer: 99999999, email: 'a@b.co', wa_number: '0771234567', tp_number: '0112345678' }), 400],
+      [
+        await t.staff.post('/api/contacts/', {
+          customer: 99999999,
+          email: 'a@b.co',
+          wa_number: '0771234567',
+          tp_number: '0112345678',
+        }),
+        400,
+      ],
       [await t.staff.put(`/api/customers/${c.id}/`, { email: 'x' }), 400],
       [await t.anon.get('/api/customers/'), 401],
       [await t.anon.get('/api/customers/', { headers: { authorization: 'Bearer a.b.c' } }), 401],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 // The example requests of seed-api.md, sent as written; each answer must have the example's shape: the same
 // keys at every level, with values of the same JSON types.
@@ -38,7 +38,12 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function shape(v: Json): unknown {
   if (Array.isArray(v)) return v.length ? [shape(v[0] as Json)] : [];
   if (v === null) return 'null';
-  if (typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape(v[k] as Json)]));
+  if (typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, shape(v[k] as Json)]),
+    );
   return typeof v;
 }
 

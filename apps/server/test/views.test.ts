@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createCustomer } from './support/factories.js';
 import type { Res } from './support/http.js';
-import { type TestServer, startTestServer } from './support/server.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {

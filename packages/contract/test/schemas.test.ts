@@ -29,7 +29,7 @@ function issues(result: { success: boolean; error?: { issues: { path: (string | 
   const out: Record<string, string[]> = {};
   for (const i of result.error?.issues ?? []) {
     const key = i.path.join('.');
-    (out[key] ??= []).push(i.message);
+    out[key] = [...(out[key] ?? []), i.message];
   }
   return out;
 }

@@ -72,11 +72,15 @@ export function customersService(store: Store, settings: { phoneRegion: string }
 
   return {
     async list(query: CustomerListQuery): Promise<Paged<CustomerDto>> {
+      const terms = query.search ? [query.search] : [];
+      // As in the contact list: a search for a whole phone number also finds it as stored (E.164).
+      const asPhone = query.search ? toE164(query.search, settings.phoneRegion) : undefined;
+      if (asPhone && asPhone !== query.search) terms.push(asPhone);
       const { count, rows } = await store.customers.list(
         {
           isActive: query.is_active,
           isVerified: query.is_verified,
-          searchTerms: query.search ? [query.search] : [],
+          searchTerms: terms,
         },
         { by: query.ordering.replace(/^-/, ''), desc: query.ordering.startsWith('-') },
         query.page_size,

@@ -1,4 +1,4 @@
-import { BelongsTo, Column, DataType, ForeignKey, Model, Table } from 'sequelize-typescript';
+import { BelongsTo, Column, CreatedAt, DataType, ForeignKey, Model, Table, UpdatedAt } from 'sequelize-typescript';
 import { Customer } from './Customer.js';
 
 @Table({ tableName: 'contacts', underscored: true, timestamps: true })
@@ -30,6 +30,11 @@ export class Contact extends Model {
   @Column({ type: DataType.BOOLEAN, allowNull: false, defaultValue: true })
   declare isActive: boolean;
 
+  @CreatedAt
+  @Column(DataType.DATE(3))
   declare createdAt: Date;
+
+  @UpdatedAt
+  @Column(DataType.DATE(3))
   declare updatedAt: Date;
 }

@@ -1,4 +1,4 @@
-import { Column, DataType, HasMany, Model, Table } from 'sequelize-typescript';
+import { Column, CreatedAt, DataType, HasMany, Model, Table, UpdatedAt } from 'sequelize-typescript';
 import { Contact } from './Contact.js';
 
 @Table({ tableName: 'customers', underscored: true, timestamps: true })
@@ -40,6 +40,11 @@ export class Customer extends Model {
   @HasMany(() => Contact, { foreignKey: 'customerId', onDelete: 'CASCADE' })
   declare contacts?: Contact[];
 
+  @CreatedAt
+  @Column(DataType.DATE(3))
   declare createdAt: Date;
+
+  @UpdatedAt
+  @Column(DataType.DATE(3))
   declare updatedAt: Date;
 }

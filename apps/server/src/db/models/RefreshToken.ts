@@ -1,4 +1,4 @@
-import { BelongsTo, Column, DataType, ForeignKey, Model, Table } from 'sequelize-typescript';
+import { BelongsTo, Column, CreatedAt, DataType, ForeignKey, Model, Table } from 'sequelize-typescript';
 import { User } from './User.js';
 
 /**
@@ -20,15 +20,17 @@ export class RefreshToken extends Model {
   @Column({ type: DataType.STRING(64), allowNull: false })
   declare familyId: string;
 
-  @Column({ type: DataType.DATE, allowNull: false })
+  @Column({ type: DataType.DATE(3), allowNull: false })
   declare expiresAt: Date;
 
   /** Set when the token is rotated or logged out; a second use after that is reuse. */
-  @Column({ type: DataType.DATE, allowNull: true })
+  @Column({ type: DataType.DATE(3), allowNull: true })
   declare usedAt: Date | null;
 
-  @Column({ type: DataType.DATE, allowNull: true })
+  @Column({ type: DataType.DATE(3), allowNull: true })
   declare revokedAt: Date | null;
 
+  @CreatedAt
+  @Column(DataType.DATE(3))
   declare createdAt: Date;
 }

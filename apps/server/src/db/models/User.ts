@@ -1,5 +1,5 @@
 import type { Role } from '@ccm/contract';
-import { Column, DataType, Model, Table } from 'sequelize-typescript';
+import { Column, CreatedAt, DataType, Model, Table, UpdatedAt } from 'sequelize-typescript';
 
 @Table({ tableName: 'users', underscored: true, timestamps: true })
 export class User extends Model {
@@ -20,6 +20,11 @@ export class User extends Model {
   @Column({ type: DataType.BOOLEAN, allowNull: false, defaultValue: true })
   declare isActive: boolean;
 
+  @CreatedAt
+  @Column(DataType.DATE(3))
   declare createdAt: Date;
+
+  @UpdatedAt
+  @Column(DataType.DATE(3))
   declare updatedAt: Date;
 }
