@@ -22,7 +22,7 @@ const LAST = ['Perera', 'Fernando', 'Silva', 'Jayasinghe', 'Bandara', 'Wickramas
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
   const config = loadConfig();
-  const store = openStore({ url: config.database.url });
+  const store = openStore(config.database);
   await store.migrate();
   const services = servicesFor(store, config);
   try {

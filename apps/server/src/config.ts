@@ -15,6 +15,14 @@ const EnvSchema = z.object({
   /** `sqlite:<path>`, `sqlite::memory:`, `postgres://…`, `mariadb://…`/`mysql://…`; default an SQLite file in DATA_DIR. */
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_LOGGING: bool.default('false'),
+  /** Comma-separated read replicas (same scheme as DATABASE_URL); reads outside transactions go there. */
+  DATABASE_READ_URLS: z.string().default(''),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(1000).default(0),
+  /** Milliseconds a request waits for a free connection before failing. */
+  DATABASE_POOL_ACQUIRE_MS: z.coerce.number().int().positive().default(30_000),
+  /** Milliseconds an unused connection stays open. */
+  DATABASE_POOL_IDLE_MS: z.coerce.number().int().positive().default(10_000),
   JWT_SECRET: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).default('ccm'),
   JWT_AUDIENCE: z.string().min(1).default('ccm-api'),
@@ -40,7 +48,12 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  database: { url: string; logging: boolean };
+  database: {
+    url: string;
+    readUrls: string[];
+    logging: boolean;
+    pool: { max: number; min: number; acquireMs: number; idleMs: number };
+  };
   jwt: {
     /** Undefined outside production when unset: the server then keeps a generated secret in DATA_DIR. */
     secret: string | undefined;
@@ -59,6 +72,12 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** Parses the environment (process.env by default); throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means "not set", as in most shells' `VAR= cmd`.
@@ -72,6 +91,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
+  if (e.DATABASE_POOL_MIN > e.DATABASE_POOL_MAX) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX');
+  }
   if (e.NODE_ENV === 'production' && Buffer.byteLength(e.JWT_SECRET ?? '') < 32) {
     throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production, at least 32 bytes');
   }
@@ -83,7 +105,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     database: {
       url: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'ccm.sqlite')}`,
+      readUrls: list(e.DATABASE_READ_URLS),
       logging: e.DATABASE_LOGGING,
+      pool: {
+        max: e.DATABASE_POOL_MAX,
+        min: e.DATABASE_POOL_MIN,
+        acquireMs: e.DATABASE_POOL_ACQUIRE_MS,
+        idleMs: e.DATABASE_POOL_IDLE_MS,
+      },
     },
     jwt: {
       secret: e.JWT_SECRET,
@@ -102,9 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     bodyLimit: e.BODY_LIMIT,
-    corsOrigins: e.CORS_ORIGINS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: list(e.CORS_ORIGINS),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

@@ -18,7 +18,7 @@ export interface RunningServer {
 
 /** Opens and migrates the database, makes the first user if none, and listens. */
 export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const store = openStore({ url: config.database.url, logging: config.database.logging });
+  const store = openStore(config.database);
   const applied = await store.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 

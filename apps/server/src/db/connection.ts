@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Options } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { models } from './models/index.js';
 import { sqliteModule } from './sqlite.js';
@@ -7,7 +8,10 @@ export type Dialect = 'sqlite' | 'postgres' | 'mariadb';
 
 export interface DatabaseOptions {
   url: string;
+  /** Read replicas of `url`: reads outside a transaction go to them, everything else to `url`. */
+  readUrls?: string[];
   logging?: boolean | ((sql: string) => void);
+  pool?: { max: number; min: number; acquireMs: number; idleMs: number };
 }
 
 export interface Database {
@@ -29,18 +33,46 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; storage?: str
   );
 }
 
-export function openDatabase(options: DatabaseOptions): Database {
+/** A server URL as Sequelize's connection fields (replication takes no URLs). */
+function connectionOf(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : undefined,
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password) || undefined,
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')),
+  };
+}
+
+/** Sequelize options for a URL, without models: shared by the app's connection and the migrator's. */
+export function connectionOptions(options: DatabaseOptions): Options & { dialect: Dialect } {
   const { dialect, storage } = parseDatabaseUrl(options.url);
   const logging = options.logging === true ? console.log : options.logging || false;
-  const common: SequelizeOptions = {
-    models,
-    logging,
-    benchmark: false,
-    define: { underscored: true },
+  const pool = options.pool && {
+    max: options.pool.max,
+    min: options.pool.min,
+    acquire: options.pool.acquireMs,
+    idle: options.pool.idleMs,
   };
-  const sequelize =
-    dialect === 'sqlite'
-      ? new Sequelize({ ...common, dialect: 'sqlite', storage, dialectModule: sqliteModule })
-      : new Sequelize(options.url.replace(/^mysql:/, 'mariadb:'), { ...common, dialect });
-  return { sequelize, dialect, close: () => sequelize.close() };
+  const common = { logging, benchmark: false, define: { underscored: true }, pool };
+  if (dialect === 'sqlite') return { ...common, dialect, storage, dialectModule: sqliteModule };
+  const primary = connectionOf(options.url);
+  // `?sslmode=require` (or `?ssl=true`) encrypts; `verify-full` also checks the server's certificate.
+  const params = new URL(options.url).searchParams;
+  const sslmode = params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'require' : undefined);
+  const ssl = sslmode && sslmode !== 'disable' ? { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } : undefined;
+  const server = { ...common, dialect, ...(ssl ? { dialectOptions: ssl } : {}) };
+  const readUrls = options.readUrls ?? [];
+  if (readUrls.length === 0) return { ...server, ...primary };
+  return { ...server, replication: { write: primary, read: readUrls.map(connectionOf) } };
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  const connection = connectionOptions(options);
+  if (connection.dialect === 'sqlite' && options.readUrls?.length) {
+    throw new Error('DATABASE_READ_URLS: read replicas need PostgreSQL or MariaDB');
+  }
+  const sequelize = new Sequelize({ ...(connection as SequelizeOptions), models });
+  return { sequelize, dialect: connection.dialect, close: () => sequelize.close() };
 }

@@ -1,4 +1,5 @@
-import { type Database, type DatabaseOptions, openDatabase } from './connection.js';
+import { Sequelize as PlainSequelize } from 'sequelize';
+import { connectionOptions, type Database, type DatabaseOptions, openDatabase } from './connection.js';
 import { contactsRepo } from './contacts.js';
 import { customersRepo } from './customers.js';
 import { migrate } from './migrate.js';
@@ -38,7 +39,17 @@ export function openStore(options: DatabaseOptions): Store {
     ping: async () => {
       await sequelize.query('SELECT 1');
     },
-    migrate: () => migrate(sequelize),
+    // With replicas, Sequelize would send the migrator's reads to a replica that may lag: migrate over a
+    // connection of its own to the primary (a plain one, which leaves the models bound to the app's).
+    migrate: async () => {
+      if (!options.readUrls?.length) return migrate(sequelize);
+      const primary = new PlainSequelize(connectionOptions({ url: options.url, logging: options.logging }));
+      try {
+        return await migrate(primary);
+      } finally {
+        await primary.close();
+      }
+    },
     close: () => db.close(),
   };
 }

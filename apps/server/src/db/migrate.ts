@@ -1,4 +1,4 @@
-import type { Sequelize } from 'sequelize-typescript';
+import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import * as initial from './migrations/0001-initial.js';
 

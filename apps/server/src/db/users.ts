@@ -2,11 +2,15 @@ import type { Role } from '@ccm/contract';
 import { Op, type Transaction } from 'sequelize';
 import { RefreshToken, User } from './models/index.js';
 
+// Users and tokens are always read from the primary: a replica that lags would let a revoked token or a
+// deactivated user through, or miss a user created a moment ago.
+const useMaster = true;
+
 export function usersRepo() {
   return {
-    byId: (id: number) => User.findByPk(id),
-    byUsername: (username: string) => User.findOne({ where: { username } }),
-    count: () => User.count(),
+    byId: (id: number) => User.findByPk(id, { useMaster }),
+    byUsername: (username: string) => User.findOne({ where: { username }, useMaster }),
+    count: () => User.count({ useMaster }),
     create: (values: { username: string; email: string; passwordHash: string; role: Role }) => User.create(values),
   };
 }
@@ -16,7 +20,7 @@ export function refreshTokensRepo() {
     insert(values: { jti: string; userId: number; familyId: string; expiresAt: Date }, transaction?: Transaction) {
       return RefreshToken.create(values, { transaction });
     },
-    byJti: (jti: string, transaction?: Transaction) => RefreshToken.findByPk(jti, { transaction }),
+    byJti: (jti: string, transaction?: Transaction) => RefreshToken.findByPk(jti, { transaction, useMaster }),
 
     /** Marks a token used; true only for the one caller that found it unused (a concurrent second use loses). */
     async markUsed(jti: string, transaction?: Transaction): Promise<boolean> {

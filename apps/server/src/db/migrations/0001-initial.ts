@@ -47,6 +47,8 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     tableOptions,
   );
   await qi.addIndex('customers', ['created_at', 'id'], { name: 'customers_created_at_id' });
+  await qi.addIndex('customers', ['is_active', 'created_at', 'id'], { name: 'customers_active_created' });
+  await qi.addIndex('customers', ['is_verified', 'created_at', 'id'], { name: 'customers_verified_created' });
 
   await qi.createTable(
     'contacts',
@@ -85,8 +87,14 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
       where: { is_primary: true },
     });
   }
+  // One index per list filter, each ending in the default order (created_at, id) so that a filtered page
+  // is read in order from the index; and the customer view's own order (primary first, then newest).
   await qi.addIndex('contacts', ['created_at', 'id'], { name: 'contacts_created_at_id' });
-  await qi.addIndex('contacts', ['customer_id', 'is_primary', 'created_at'], { name: 'contacts_customer_view' });
+  await qi.addIndex('contacts', ['customer_id', 'created_at', 'id'], { name: 'contacts_customer_created' });
+  await qi.addIndex('contacts', ['is_active', 'created_at', 'id'], { name: 'contacts_active_created' });
+  await qi.addIndex('contacts', ['is_primary', 'created_at', 'id'], { name: 'contacts_primary_created' });
+  await qi.addIndex('contacts', ['email', 'id'], { name: 'contacts_email_id' });
+  await qi.addIndex('contacts', ['customer_id', 'is_primary', 'created_at', 'id'], { name: 'contacts_customer_view' });
 
   await qi.createTable(
     'refresh_tokens',
