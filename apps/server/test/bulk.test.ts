@@ -1,3 +1,4 @@
+import type { Contact } from '@ccm/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -14,15 +15,7 @@ const DUP_EMAIL = 'This customer already has a contact with this email.';
 const DUP_WA = 'This customer already has a contact with this WhatsApp number.';
 const DUP_TP = 'This customer already has a contact with this telephone number.';
 
-interface Row {
-  id: number;
-  customer: number;
-  email: string;
-  wa_number: string;
-  tp_number: string;
-  is_primary: boolean;
-  is_active: boolean;
-}
+type Row = Contact;
 
 /** The customer's contacts as the API stores them. */
 async function contactsOf(customerId: number): Promise<Row[]> {

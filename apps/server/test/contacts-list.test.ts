@@ -1,3 +1,4 @@
+import type { Contact } from '@ccm/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -8,18 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface Row {
-  id: number;
-  customer: number;
-  email: string;
-  wa_number: string;
-  tp_number: string;
-  customer_name: string;
-  customer_username: string;
-  is_primary: boolean;
-  is_active: boolean;
-  created_at: string;
-}
+type Row = Contact;
 
 /** GET /api/contacts/ with these query parameters; asserts 200 and returns the page. */
 async function list(params: Record<string, string | number> = {}) {

@@ -1,3 +1,4 @@
+import type { Contact } from '@ccm/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContact, createCustomer } from './support/factories.js';
 import type { Res } from './support/http.js';
@@ -8,12 +9,6 @@ beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(() => t.close());
-
-interface Contact {
-  id: number;
-  is_primary: boolean;
-  is_active: boolean;
-}
 
 const CONTACT_KEYS = [
   'contact_info',
