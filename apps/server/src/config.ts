@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -11,6 +12,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  /** Server processes (node:cluster) sharing the port; `0` or `auto`: one per CPU. */
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(256)]).default(1),
   DATA_DIR: z.string().min(1).default('data'),
   /** `sqlite:<path>`, `sqlite::memory:`, `postgres://…`, `mariadb://…`/`mysql://…`; default an SQLite file in DATA_DIR. */
   DATABASE_URL: z.string().min(1).optional(),
@@ -39,6 +42,24 @@ const EnvSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the rate limits count (shared by every server process); unset: in each process's memory. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('ccm'),
+  /** Failed logins per username, then per client address, in LOGIN_WINDOW_SECONDS before 429 (0: no limit). */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(0).default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
+  LOGIN_WINDOW_SECONDS: seconds.default(15 * 60),
+  /** Requests per minute per signed-in user, or per client address without a token (0: no limit). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** A request still unanswered after this long gets 503. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -47,6 +68,8 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** Server processes: 1 runs in this process; more fork that many workers (cluster.ts). */
+  workers: number;
   dataDir: string;
   database: {
     url: string;
@@ -68,6 +91,16 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  redis: { url: string | undefined; keyPrefix: string };
+  limits: {
+    loginMaxFailures: number;
+    loginMaxFailuresPerAddress: number;
+    loginWindowSeconds: number;
+    requestsPerMinute: number;
+  };
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -102,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    workers: e.WORKERS === 'auto' || e.WORKERS === 0 ? os.availableParallelism() : e.WORKERS,
     dataDir,
     database: {
       url: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'ccm.sqlite')}`,
@@ -134,5 +168,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: list(e.CORS_ORIGINS),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    limits: {
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+      requestsPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
@@ -12,7 +14,8 @@ async function main() {
     }
     throw err;
   }
-  const server = await startServer(config);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  const server = await startServer(config, undefined, { prepared: cluster.isWorker });
   server.logger.info({ url: `${server.url}/api/`, database: server.store.dialect }, 'listening');
 
   let stopping = false;
@@ -20,8 +23,17 @@ async function main() {
     if (stopping) return;
     stopping = true;
     server.logger.info({ signal }, 'shutting down');
+    // close() cuts the connections still busy after SHUTDOWN_TIMEOUT_MS; should closing the database hang,
+    // the process still ends a little later.
+    setTimeout(() => {
+      server.logger.error('shutdown took too long');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000).unref();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        server.logger.info('stopped');
+        process.exit(0);
+      },
       (err) => {
         server.logger.error({ err }, 'shutdown failed');
         process.exit(1);

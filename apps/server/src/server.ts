@@ -3,6 +3,7 @@ import { ensureFirstUser } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/index.js';
 import { createApp } from './http/app.js';
+import { createLimiters } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Services } from './services/index.js';
 import { servicesFor } from './wiring.js';
@@ -12,21 +13,38 @@ export interface RunningServer {
   store: Store;
   services: Services;
   logger: Logger;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  /**
+   * Stops accepting, lets in-flight requests finish with their answers (up to `graceMs`, by default
+   * SHUTDOWN_TIMEOUT_MS; then their connections are cut), then closes Redis and the database.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
-/** Opens and migrates the database, makes the first user if none, and listens. */
-export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
+/**
+ * Opens and migrates the database, makes the first user if none, and listens. `prepared`: the database is
+ * already migrated and has its first user (a cluster worker, see cluster.ts): only open it and listen.
+ */
+export async function startServer(
+  config: Config,
+  logger = createLogger(config.logLevel),
+  options: { prepared?: boolean } = {},
+): Promise<RunningServer> {
   const store = openStore(config.database);
-  const applied = await store.migrate();
-  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  if (!options.prepared) {
+    const applied = await store.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  }
 
-  const services = servicesFor(store, config);
-  await ensureFirstUser(services, config, logger);
+  const limits = await createLimiters(config, logger);
+  const services = servicesFor(store, config, limits.limiters);
+  if (!options.prepared) await ensureFirstUser(services, config, logger);
 
   const app = createApp(services, config, logger);
   const server = app.listen(config.port, config.host);
+  // A request must arrive whole within the time limit (slow senders are cut off with 408), its headers
+  // within a minute at most; REQUEST_TIMEOUT_MS then bounds the answer (http/security.ts, 503).
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(60_000, config.requestTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -34,17 +52,22 @@ export async function startServer(config: Config, logger = createLogger(config.l
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
+  logger.debug({ store: limits.store }, 'rate limits');
   return {
     url: `http://${shownHost}:${port}`,
     store,
     services,
     logger,
-    async close(graceMs = 10_000) {
+    async close(graceMs = config.shutdownTimeoutMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection that goes idle after its last answer is closed at once, not kept open.
+      const closeWhenIdle = setInterval(() => server.closeIdleConnections(), 100);
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(closeWhenIdle);
       clearTimeout(timer);
+      await limits.close();
       await store.close();
     },
   };

@@ -206,3 +206,55 @@ describe('ConfigError', () => {
     expect(err).toBeInstanceOf(Error);
   });
 });
+
+describe('limits, timeouts, Redis and metrics', () => {
+  it('have the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.redis).toEqual({ url: undefined, keyPrefix: 'ccm' });
+    expect(c.limits).toEqual({
+      loginMaxFailures: 5,
+      loginMaxFailuresPerAddress: 20,
+      loginWindowSeconds: 900,
+      requestsPerMinute: 600,
+    });
+    expect(c.requestTimeoutMs).toBe(30_000);
+    expect(c.shutdownTimeoutMs).toBe(10_000);
+    expect(c.metricsToken).toBeUndefined();
+  });
+
+  it('are read from the environment; 0 turns a limit off', () => {
+    const c = loadConfig({
+      REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+      REDIS_KEY_PREFIX: 'ccm-staging',
+      LOGIN_MAX_FAILURES: '0',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '100',
+      LOGIN_WINDOW_SECONDS: '60',
+      RATE_LIMIT_PER_MINUTE: '0',
+      REQUEST_TIMEOUT_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+      METRICS_TOKEN: 'a-long-enough-metrics-token',
+    });
+    expect(c.redis).toEqual({ url: 'rediss://user:pw@redis.internal:6380/2', keyPrefix: 'ccm-staging' });
+    expect(c.limits).toEqual({
+      loginMaxFailures: 0,
+      loginMaxFailuresPerAddress: 100,
+      loginWindowSeconds: 60,
+      requestsPerMinute: 0,
+    });
+    expect(c.requestTimeoutMs).toBe(5000);
+    expect(c.shutdownTimeoutMs).toBe(20_000);
+    expect(c.metricsToken).toBe('a-long-enough-metrics-token');
+  });
+
+  it.each([
+    ['REDIS_URL', 'localhost:6379'],
+    ['LOGIN_MAX_FAILURES', '-1'],
+    ['LOGIN_WINDOW_SECONDS', '0'],
+    ['RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['REQUEST_TIMEOUT_MS', '0'],
+    ['SHUTDOWN_TIMEOUT_MS', '1.5'],
+    ['METRICS_TOKEN', 'short'],
+  ])('rejects %s=%j, naming it', (name, value) => {
+    expect(configError({ [name]: value }).message).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+});

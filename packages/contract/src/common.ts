@@ -4,6 +4,22 @@ import { z } from 'zod';
 export const FieldErrorsSchema = z.record(z.string(), z.array(z.string()));
 export type FieldErrors = z.infer<typeof FieldErrorsSchema>;
 
+/**
+ * What went wrong, whatever the transport: REST answers it with an HTTP status, tRPC with its error code (and
+ * gives it as `error.data.appCode`).
+ */
+export type ErrorCode =
+  | 'validation'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
 /** Every failure answers with this envelope, whatever the status. */
 export const ErrorEnvelopeSchema = z.object({
   success: z.literal(false),
@@ -29,9 +45,20 @@ export const page = <T extends z.ZodTypeAny>(item: T) =>
     results: z.array(item),
   });
 
+/** A page without links, where URLs make no sense (tRPC): its number and size instead of `next`/`previous`. */
+export const numberedPage = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({
+    count: z.number().int().nonnegative(),
+    page: z.number().int().positive(),
+    page_size: z.number().int().positive(),
+    results: z.array(item),
+  });
+
 /** Path ids are positive integers; the server answers anything else with 404. */
 export const IdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const IdParamsSchema = z.object({ id: z.string().regex(/^\d+$/).pipe(IdSchema) });
+/** The path id as an input field, where there is no path (tRPC): `{ id }`. */
+export const IdInputSchema = z.object({ id: IdSchema });
 
 /** `true`/`false` in a query string; anything else is a 400. */
 export const BooleanQuerySchema = z

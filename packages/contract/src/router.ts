@@ -242,9 +242,35 @@ const health = c.router({
   },
 });
 
+/** The OpenAPI document: checked only for its top-level shape (it is generated from this contract). */
+const OpenApiDocumentSchema = z
+  .object({
+    openapi: z.string(),
+    info: z.object({ title: z.string(), version: z.string() }).passthrough(),
+    paths: z.record(z.string(), z.unknown()),
+  })
+  .passthrough();
+
+const docs = c.router({
+  openapi: {
+    method: 'GET',
+    path: '/openapi.json',
+    responses: { 200: OpenApiDocumentSchema },
+    metadata: meta('public'),
+    summary: 'This API as an OpenAPI 3 document',
+  },
+  page: {
+    method: 'GET',
+    path: '/docs/',
+    responses: { 200: c.otherResponse({ contentType: 'text/html', body: z.string() }) },
+    metadata: meta('public'),
+    summary: 'Interactive API reference (Swagger UI, served locally)',
+  },
+});
+
 /** The whole REST API. Every path is under `/api`. */
 export const contract = c.router(
-  { auth, customers, contacts, health },
+  { auth, customers, contacts, health, docs },
   {
     pathPrefix: '/api',
     strictStatusCodes: true,

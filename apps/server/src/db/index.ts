@@ -3,6 +3,7 @@ import { connectionOptions, type Database, type DatabaseOptions, openDatabase } 
 import { contactsRepo } from './contacts.js';
 import { customersRepo } from './customers.js';
 import { migrate } from './migrate.js';
+import { seedRepo } from './seed.js';
 import { inTransaction } from './transaction.js';
 import { refreshTokensRepo, usersRepo } from './users.js';
 
@@ -12,6 +13,7 @@ export type { CustomerFilter, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export { violatedColumns } from './errors.js';
 export type { Contact, Customer, User } from './models/index.js';
+export type { SeedContact, SeedCustomer } from './seed.js';
 
 /** The data layer as the services see it: repositories, transactions, and nothing of Sequelize's API. */
 export interface Store {
@@ -20,6 +22,8 @@ export interface Store {
   customers: ReturnType<typeof customersRepo>;
   users: ReturnType<typeof usersRepo>;
   refreshTokens: ReturnType<typeof refreshTokensRepo>;
+  /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
+  seed: ReturnType<typeof seedRepo>;
   transaction<T>(work: (t: import('sequelize').Transaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
@@ -35,6 +39,7 @@ export function openStore(options: DatabaseOptions): Store {
     customers: customersRepo(sequelize),
     users: usersRepo(),
     refreshTokens: refreshTokensRepo(),
+    seed: seedRepo(sequelize),
     transaction: (work) => inTransaction(sequelize, work),
     ping: async () => {
       await sequelize.query('SELECT 1');

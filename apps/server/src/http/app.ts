@@ -4,11 +4,15 @@ import express, { type Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AppError, type Services } from '../services/index.js';
+import { trpcEndpoint } from '../trpc/express.js';
 import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
+import { docsAssets } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { createMetrics, requestLog } from './observability.js';
 import { requestId } from './requestId.js';
 import { restRouter } from './rest.js';
+import { corsFor, requestTimeout, securityHeaders } from './security.js';
 
 export function createApp(services: Services, config: Config, logger: Logger): Express {
   const app = express();
@@ -20,6 +24,12 @@ export function createApp(services: Services, config: Config, logger: Logger): E
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
   app.use(requestId);
+  // Logs, metrics, headers, CORS (answers preflights) and the time limit: for every request, first.
+  const metrics = createMetrics();
+  app.use(requestLog(logger), metrics.middleware, securityHeaders(), corsFor(config.corsOrigins));
+  app.use(requestTimeout(config.requestTimeoutMs, logger));
+  // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
+  app.get('/metrics', metrics.handler(config.metricsToken));
 
   createExpressEndpoints(contract, restRouter(services), app, {
     logInitialization: false,
@@ -30,6 +40,10 @@ export function createApp(services: Services, config: Config, logger: Logger): E
     requestValidationErrorHandler: (err, _req, _res, next) => next(err),
   });
 
+  // The same operations over tRPC (src/trpc): same services, access, validation and error codes.
+  app.use('/trpc', ...trpcEndpoint(services, { bodyLimit: config.bodyLimit, logger }));
+  // The files of the docs page (the page itself is a contract route).
+  app.use('/api/docs', docsAssets());
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -1,9 +1,37 @@
-import type { RouteMetadata } from '@ccm/contract';
+import type { Access, RouteMetadata } from '@ccm/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { RequestHandler, Response } from 'express';
 import { AppError, authorize, type Principal, type Services } from '../services/index.js';
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/i;
+
+/**
+ * Admits a call to an operation with the given access, or throws 401/403/429: the token of the Authorization
+ * header (read only when the access needs it), the rate limit, then the role. The REST routes and the tRPC
+ * procedures both call this. The rate limit comes before the token's verdict, so that a flood of bad tokens
+ * is limited too (by address).
+ */
+export async function admit(
+  services: Services,
+  access: Access,
+  request: { authorization?: string; address?: string },
+): Promise<Principal | undefined> {
+  let principal: Principal | undefined;
+  let refusal: unknown;
+  if (access !== 'public' && request.authorization) {
+    const token = BEARER.exec(request.authorization)?.[1];
+    try {
+      if (!token) throw new AppError('unauthenticated', 'Given token not valid for any token type');
+      principal = await services.auth.authenticate(token);
+    } catch (err) {
+      refusal = err;
+    }
+  }
+  await services.throttle({ principal, address: request.address });
+  if (refusal) throw refusal;
+  authorize(principal, access);
+  return principal;
+}
 
 /**
  * Runs before ts-rest validates the request, so that a caller without the right gets 401/403 rather than a
@@ -14,16 +42,10 @@ export function authenticate(services: Services): RequestHandler {
     try {
       const route = (req as unknown as { tsRestRoute: AppRoute }).tsRestRoute;
       const access = (route.metadata as RouteMetadata).access;
-      if (access === 'public') return next();
-      const header = req.headers.authorization;
-      let principal: Principal | undefined;
-      if (header) {
-        const token = BEARER.exec(header)?.[1];
-        if (!token) throw new AppError('unauthenticated', 'Given token not valid for any token type');
-        principal = await services.auth.authenticate(token);
-      }
-      authorize(principal, access);
-      res.locals.principal = principal;
+      res.locals.principal = await admit(services, access, {
+        authorization: req.headers.authorization,
+        address: req.ip,
+      });
       next();
     } catch (err) {
       next(err);

@@ -1,6 +1,6 @@
 import type { ErrorEnvelope } from '@ccm/contract';
 import { RequestValidationError } from '@ts-rest/express';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { AppError, type ErrorCode, fieldErrorsFromZod } from '../services/index.js';
 import { requestIdOf } from './requestId.js';
@@ -15,6 +15,7 @@ export const statusOf: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -66,14 +67,27 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       const body: ErrorEnvelope = { success: false, message: 'Internal server error.', request_id: requestId };
       return res.status(500).json(body);
     }
-    if (appError.code === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
-    const body: ErrorEnvelope = {
-      success: false,
-      message: appError.message,
-      ...(appError.fields ? { errors: appError.fields } : {}),
-    };
-    res.status(statusOf[appError.code]).json(body);
+    sendError(res, appError);
   };
+}
+
+/** The headers an AppError's answer carries, whatever its body (REST, tRPC). */
+export function errorHeaders(appError: AppError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (appError.code === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer realm="api"';
+  if (appError.retryAfterSeconds !== undefined) headers['Retry-After'] = String(appError.retryAfterSeconds);
+  return headers;
+}
+
+/** An AppError as the error envelope, with its status and headers. */
+export function sendError(res: Response, appError: AppError): void {
+  res.set(errorHeaders(appError));
+  const body: ErrorEnvelope = {
+    success: false,
+    message: appError.message,
+    ...(appError.fields ? { errors: appError.fields } : {}),
+  };
+  res.status(statusOf[appError.code]).json(body);
 }
 
 /** After every route: a known path with another method is a 405 with `Allow`; anything else a 404. */

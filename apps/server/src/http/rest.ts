@@ -2,7 +2,9 @@ import { contract } from '@ccm/contract';
 import { initServer } from '@ts-rest/express';
 import type { Services } from '../services/index.js';
 import { principalOf } from './authenticate.js';
+import { docsPage } from './docs.js';
 import { linkHeader, pageBody } from './links.js';
+import { openApiDocument } from './openapi.js';
 
 const s = initServer();
 const ok = <T>(message: string, data: T) => ({ status: 200 as const, body: { success: true as const, message, data } });
@@ -17,7 +19,7 @@ export function restRouter(services: Services) {
   const { auth, contacts, customers } = services;
   return s.router(contract, {
     auth: {
-      login: async ({ body }) => ok('Login successful', await auth.login(body)),
+      login: async ({ body, req }) => ok('Login successful', await auth.login(body, { address: req.ip })),
       refresh: async ({ body }) => ok('Token refreshed successfully', await auth.refresh(body.refresh)),
       logout: async ({ body }) => {
         await auth.logout(body.refresh);
@@ -84,6 +86,11 @@ export function restRouter(services: Services) {
         await services.ready();
         return ok('Ready', { status: 'ready' as const, database: 'ok' as const });
       },
+    },
+    // Both built once at start-up (openapi.ts, docs.ts).
+    docs: {
+      openapi: async () => ({ status: 200, body: openApiDocument }),
+      page: async () => ({ status: 200, body: docsPage }),
     },
   });
 }

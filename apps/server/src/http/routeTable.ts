@@ -11,7 +11,8 @@ function flatten(router: Router): AppRoute[] {
 export const routes: AppRoute[] = flatten(contract as unknown as Router);
 
 const table = routes.map((r) => ({
-  pattern: new RegExp(`^${r.path.replace(/\/$/, '').replace(/:\w+/g, '[^/]+')}/?$`),
+  // `.` is literal (`/api/openapi.json`); `:id` is one segment.
+  pattern: new RegExp(`^${r.path.replace(/\/$/, '').replace(/\./g, '\\.').replace(/:\w+/g, '[^/]+')}/?$`),
   method: r.method,
 }));
 

@@ -4,13 +4,16 @@ import type { Store, User } from '../db/index.js';
 import type { Principal } from './access.js';
 import { userDto } from './dto.js';
 import { unauthenticated, validationError } from './errors.js';
+import { type Limiters, loginThrottle, noLimits } from './limits.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { TokenIssuer } from './tokens.js';
 
 const BAD_CREDENTIALS = 'No active account found with the given credentials';
 const BAD_REFRESH = 'Token is invalid or expired';
 
-export function authService(store: Store, tokens: TokenIssuer) {
+export function authService(store: Store, tokens: TokenIssuer, limiters: Limiters = noLimits) {
+  const throttle = loginThrottle(limiters);
+
   async function issuePair(user: User, familyId: string): Promise<TokenPair> {
     const jti = randomUUID();
     await store.refreshTokens.insert({
@@ -24,11 +27,16 @@ export function authService(store: Store, tokens: TokenIssuer) {
   }
 
   return {
-    /** Unknown user, wrong password and inactive user get the same answer after the same work. */
-    async login({ username, password }: LoginRequest): Promise<TokenPair> {
+    /**
+     * Unknown user, wrong password and inactive user get the same answer after the same work. Repeated
+     * failures for one username or from one address (the client's IP, given by the adapter) get 429.
+     */
+    async login({ username, password }: LoginRequest, client: { address?: string } = {}): Promise<TokenPair> {
+      const attempt = await throttle.attempt(username, client.address);
       const user = await store.users.byUsername(username);
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
       if (!user || !ok || !user.isActive) throw unauthenticated(BAD_CREDENTIALS);
+      await attempt.succeeded();
       return issuePair(user, randomUUID());
     },
 

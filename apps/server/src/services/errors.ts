@@ -1,23 +1,19 @@
-import type { FieldErrors } from '@ccm/contract';
+import type { ErrorCode, FieldErrors } from '@ccm/contract';
 import type { ZodError } from 'zod';
 
-/** What went wrong, independent of transport; http/ and trpc/ each map a code to their status once. */
-export type ErrorCode =
-  | 'validation'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'unavailable'
-  | 'internal';
+/**
+ * What went wrong, independent of transport; http/ and trpc/ each map a code to their status once. The list
+ * lives in the contract: tRPC clients see the code as `error.data.appCode`.
+ */
+export type { ErrorCode };
 
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly fields?: FieldErrors,
+    /** When to try again (rate_limited): the adapters send it as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -31,6 +27,8 @@ export const unauthenticated = (message = 'Authentication credentials were not p
   new AppError('unauthenticated', message);
 export const forbidden = (message = 'You do not have permission to perform this action.') =>
   new AppError('forbidden', message);
+export const rateLimited = (retryAfterSeconds: number, message = 'Too many requests.') =>
+  new AppError('rate_limited', `${message} Try again in ${retryAfterSeconds} seconds.`, undefined, retryAfterSeconds);
 
 /** Zod issues as field errors: the dotted path names the field; issues on the whole object go to non_field_errors. */
 export function fieldErrorsFromZod(error: ZodError, prefix?: string): FieldErrors {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { freshDatabase } from './database.js';
 import { type Api, api } from './http.js';
@@ -26,8 +27,13 @@ export interface TestServer {
 /**
  * The real app on an ephemeral port of 127.0.0.1, on a fresh database (an SQLite file in a new temporary
  * folder, or a new database on the server TEST_DATABASE_URL names), with one signed-in user per role.
+ * The login throttle and the rate limit are set high enough for any suite (`env` can lower them); `logger`
+ * replaces the one the configuration would make (to read the logs).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-test-'));
   const database = await freshDatabase(dataDir);
   const config = loadConfig({
@@ -40,9 +46,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: PASSWORDS.admin,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    LOGIN_MAX_FAILURES: '10000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config, options.logger);
   await server.services.auth.createUser({ username: 'staff', password: PASSWORDS.staff, role: 'staff' });
   await server.services.auth.createUser({ username: 'viewer', password: PASSWORDS.viewer, role: 'viewer' });
 

@@ -1,0 +1,87 @@
+import type { EventEmitter } from 'node:events';
+import autocannon, { type Result } from 'autocannon';
+import { type PeakRss, sampleRss, waitForIdle } from './rss.js';
+import type { BenchRequest } from './scenarios.js';
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  /** Milliseconds. */
+  p50: number;
+  p99: number;
+  /** Answers that were not 2xx, plus connection errors and timeouts. */
+  errors: number;
+  requests: number;
+  statusCodes: Record<string, number>;
+  timeouts: number;
+  connectionErrors: number;
+  /** Peak memory of the target's processes while it ran (when asked to sample a pid). */
+  rss?: PeakRss;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  warmup: number;
+  next: () => BenchRequest;
+  /** Rewrites each request's path (baselines answer `/<size>`). */
+  path?: string;
+  /** The target's process: its memory (and its children's) is sampled during the run, and the run ends when it
+   * has worked through what was still queued. */
+  pid: number;
+  /** Called about once a second with the seconds done and the answers counted. */
+  progress?: (phase: 'warmup' | 'run', seconds: number, requests: number) => void;
+}
+
+/** Drives one target with autocannon for a bounded time over a bounded number of connections. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  await waitForIdle(options.pid);
+  const sampler = sampleRss(options.pid);
+  let seconds = 0;
+  let requests = 0;
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.duration,
+    timeout: 30,
+    ...(options.warmup > 0 ? { warmup: { connections: options.connections, duration: options.warmup } } : {}),
+    requests: [
+      {
+        setupRequest: (req) => {
+          const next = options.next();
+          return {
+            ...req,
+            method: next.method,
+            path: options.path ?? next.path,
+            headers: next.headers,
+            body: next.body ?? '',
+          };
+        },
+      },
+    ],
+  }) as unknown as Promise<Result> & EventEmitter;
+  if (options.warmup > 0) options.progress?.('warmup', 0, 0);
+  // Ticks come once a second from the measured run only (the warm-up has its own tracker).
+  instance.on('tick', (counter: { counter: number }) => {
+    seconds += 1;
+    requests += counter.counter;
+    options.progress?.('run', seconds, requests);
+  });
+  const result = await instance;
+  const rss = sampler.stop();
+  await waitForIdle(options.pid);
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
+  return {
+    // Answers over the measured time (autocannon's per-second average rounds slow scenarios to whole answers).
+    requestsPerSecond: result.requests.total / Math.max(result.duration, 0.001),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    requests: result.requests.total,
+    statusCodes,
+    timeouts: result.timeouts,
+    connectionErrors: result.errors - result.timeouts,
+    ...(rss ? { rss } : {}),
+  };
+}

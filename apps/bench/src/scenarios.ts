@@ -1,0 +1,188 @@
+/** One HTTP request as autocannon builds it. */
+export interface BenchRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What scenarios know of the server and its data. */
+export interface ScenarioContext {
+  /** The `Authorization` header of the signed-in bench user. */
+  headers: Record<string, string>;
+  credentials: { username: string; password: string };
+  /** Seeded contact ids are 1..contacts, customer ids 1..customers. */
+  contacts: number;
+  customers: number;
+  /** Ids of active customers (contacts can be added to them). */
+  activeCustomers: number[];
+  /** A number unique within the run, for unique e-mails and phone numbers. */
+  unique(): number;
+  /** Random letters naming this run, in e-mails. */
+  runTag: string;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  write: boolean;
+  /** Makes the request generator: each call gives the next request (random ids, unique values). */
+  requests(ctx: ScenarioContext): () => BenchRequest;
+}
+
+const randomInt = (max: number) => 1 + Math.floor(Math.random() * max);
+const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+const digits7 = (n: number) => String(n % 10_000_000).padStart(7, '0');
+
+/**
+ * Contact values unique within the run: e-mails carry the run's tag, numbers take mobile prefixes the seed
+ * never uses (it has +9477 and Colombo landlines), one pair of prefixes per kind of write.
+ */
+function contactValues(ctx: ScenarioContext, kind: 'create' | 'update' | 'bulk') {
+  const n = ctx.unique();
+  const [wa, tp] = { create: ['+9478', '+9475'], update: ['+9476', '+9472'], bulk: ['+9470', '+9471'] }[kind];
+  return {
+    email: `${kind}.${ctx.runTag}.${n}@bench.example.com`,
+    wa_number: `${wa}${digits7(n)}`,
+    tp_number: `${tp}${digits7(n)}`,
+  };
+}
+
+const get = (ctx: ScenarioContext, path: () => string) => () => ({
+  method: 'GET' as const,
+  path: path(),
+  headers: ctx.headers,
+});
+const json = (ctx: ScenarioContext) => ({ ...ctx.headers, 'content-type': 'application/json' });
+const post = (ctx: ScenarioContext, path: () => string, body?: () => unknown) => () => ({
+  method: 'POST' as const,
+  path: path(),
+  ...(body ? { headers: json(ctx), body: JSON.stringify(body()) } : { headers: ctx.headers }),
+});
+
+function bulk(size: number): Scenario {
+  return {
+    name: `bulk-${size}`,
+    title: `bulk create of ${size.toLocaleString('en')} contacts`,
+    write: true,
+    requests: (ctx) =>
+      post(
+        ctx,
+        () => '/api/contacts/bulk-create/',
+        () => {
+          // Ten customers per request, as an import would spread them.
+          const customers = Array.from({ length: 10 }, () => pick(ctx.activeCustomers));
+          return {
+            contacts: Array.from({ length: size }, (_, i) => ({
+              customer: customers[i % customers.length],
+              ...contactValues(ctx, 'bulk'),
+            })),
+          };
+        },
+      ),
+  };
+}
+
+/** Every scenario, in the order they run. */
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'login',
+    title: 'log in (POST auth/token/)',
+    write: true,
+    requests: (ctx) => () => ({
+      method: 'POST',
+      path: '/api/auth/token/',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ctx.credentials),
+    }),
+  },
+  {
+    name: 'get-contact',
+    title: 'get a contact by id',
+    write: false,
+    requests: (ctx) => get(ctx, () => `/api/contacts/${randomInt(ctx.contacts)}/`),
+  },
+  { name: 'list', title: 'contacts, page 1', write: false, requests: (ctx) => get(ctx, () => '/api/contacts/') },
+  {
+    name: 'list-customer',
+    title: 'contacts of a customer (customer_id filter)',
+    write: false,
+    requests: (ctx) => get(ctx, () => `/api/contacts/?customer_id=${randomInt(ctx.customers)}`),
+  },
+  {
+    name: 'list-search',
+    title: 'contacts, search "perera"',
+    write: false,
+    requests: (ctx) => get(ctx, () => '/api/contacts/?search=perera'),
+  },
+  {
+    name: 'deep-page',
+    title: 'contacts, a deep page (90% through)',
+    write: false,
+    requests: (ctx) => {
+      const page = Math.max(1, Math.floor((ctx.contacts * 0.9) / 20));
+      return get(ctx, () => `/api/contacts/?page=${page}`);
+    },
+  },
+  {
+    name: 'create',
+    title: 'create a contact',
+    write: true,
+    requests: (ctx) =>
+      post(
+        ctx,
+        () => '/api/contacts/',
+        () => ({ customer: pick(ctx.activeCustomers), ...contactValues(ctx, 'create') }),
+      ),
+  },
+  {
+    name: 'update',
+    title: 'update a contact (PUT)',
+    write: true,
+    requests: (ctx) => () => ({
+      method: 'PUT',
+      path: `/api/contacts/${randomInt(ctx.contacts)}/`,
+      headers: json(ctx),
+      body: JSON.stringify(contactValues(ctx, 'update')),
+    }),
+  },
+  {
+    name: 'set-primary',
+    title: 'set a contact primary',
+    write: true,
+    requests: (ctx) => post(ctx, () => `/api/contacts/${randomInt(ctx.contacts)}/set-primary/`),
+  },
+  {
+    name: 'toggle',
+    title: "toggle a contact's status",
+    write: true,
+    requests: (ctx) => post(ctx, () => `/api/contacts/${randomInt(ctx.contacts)}/toggle-status/`),
+  },
+  {
+    name: 'stats',
+    title: 'contact statistics',
+    write: false,
+    requests: (ctx) => get(ctx, () => '/api/contacts/stats/'),
+  },
+  {
+    name: 'customers-with-contacts',
+    title: 'customers with contacts, page 1',
+    write: false,
+    requests: (ctx) => get(ctx, () => '/api/customers-with-contacts/'),
+  },
+  {
+    name: 'customer-contacts',
+    title: "a customer's contacts (customers/{id}/contacts/)",
+    write: false,
+    requests: (ctx) => get(ctx, () => `/api/customers/${randomInt(ctx.customers)}/contacts/`),
+  },
+  bulk(100),
+  bulk(1000),
+  {
+    name: 'trpc-get-contact',
+    title: 'get a contact by id through tRPC',
+    write: false,
+    requests: (ctx) =>
+      get(ctx, () => `/trpc/contacts.get?input=${encodeURIComponent(JSON.stringify({ id: randomInt(ctx.contacts) }))}`),
+  },
+];

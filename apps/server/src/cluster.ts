@@ -1,0 +1,76 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { ensureFirstUser } from './bootstrap.js';
+import type { Config } from './config.js';
+import { openStore } from './db/index.js';
+import { createLogger } from './logger.js';
+import { servicesFor } from './wiring.js';
+
+/**
+ * The primary process when WORKERS > 1. It migrates the database and makes the first user once, closes its
+ * connection, then forks the workers: each runs main.ts again, opens the database (nothing else is shared)
+ * and listens on the same port, node:cluster handing the connections round. SIGTERM and SIGINT are passed on
+ * to the workers, which close gracefully; the primary exits once they all have. A worker that dies after it
+ * started listening is replaced; one that dies before stops the whole server (a bad setting, a busy port).
+ */
+export async function runPrimary(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const store = openStore(config.database);
+  try {
+    const applied = await store.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    await ensureFirstUser(servicesFor(store, config), config, logger);
+  } finally {
+    await store.close();
+  }
+
+  const alive = new Set<Worker>();
+  const listening = new Set<Worker>();
+  let announced = false;
+  let stopping = false;
+  let failed = false;
+
+  const fork = () => alive.add(cluster.fork());
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: alive.size }, 'shutting down');
+    for (const worker of alive) worker.process.kill(signal);
+    // The workers bound their own shutdown by SHUTDOWN_TIMEOUT_MS; this only guards against one that hangs.
+    setTimeout(() => {
+      logger.error('workers took too long to stop');
+      for (const worker of alive) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 10_000).unref();
+  };
+
+  cluster.on('listening', (worker, address: AddressInfo | string) => {
+    listening.add(worker);
+    if (announced || listening.size < config.workers) return;
+    announced = true;
+    const port = typeof address === 'string' ? address : address.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    logger.info({ url: `http://${host}:${port}/api/`, workers: config.workers }, 'listening');
+  });
+
+  cluster.on('exit', (worker, code, signal) => {
+    alive.delete(worker);
+    const started = listening.delete(worker);
+    if (!stopping) {
+      logger.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'worker died');
+      if (started) fork();
+      else {
+        failed = true;
+        stop('SIGTERM');
+      }
+    } else if (code !== 0) failed = true;
+    if (stopping && alive.size === 0) {
+      logger.info('stopped');
+      process.exit(failed ? 1 : 0);
+    }
+  });
+
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < config.workers; i++) fork();
+}

@@ -1,0 +1,134 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AppRoute } from '@ts-rest/core';
+import type { Request, RequestHandler, Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { AppError, type Principal } from '../services/index.js';
+import { requestIdOf } from './requestId.js';
+
+/**
+ * The route of a request as a template with a bounded set of values, for logs and metric labels: the
+ * contract's path (`/api/contacts/:id/`), else the Express route or mount point that answered (`/metrics`,
+ * `/trpc`, `/api/docs`), else `unmatched`. Never the raw URL, which holds ids and can be anything.
+ */
+export function routeOf(req: Request): string {
+  const contractRoute = (req as { tsRestRoute?: AppRoute }).tsRestRoute;
+  if (contractRoute) return contractRoute.path;
+  const expressRoute = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof expressRoute === 'string') return req.baseUrl + expressRoute;
+  if (req.baseUrl) return req.baseUrl;
+  return 'unmatched';
+}
+
+/** The status as logged and labelled: `aborted` when the client went away before an answer was sent. */
+const statusOf = (res: Response) => (res.headersSent ? res.statusCode : 'aborted');
+
+/**
+ * One JSON line per request, when its answer is sent (or the client goes away): request id (the
+ * `X-Request-Id` of the answer), method, route template, status, duration, client address and user id.
+ * Nothing from the headers, the body or the query string is logged, so no password, token or
+ * Authorization header can reach a log line.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  const fields = (req: Request, res: Response, responseTime: number) => ({
+    method: req.method,
+    route: routeOf(req),
+    status: statusOf(res),
+    durationMs: responseTime,
+    address: req.ip,
+    userId: (res.locals.principal as Principal | undefined)?.userId,
+  });
+  return pinoHttp({
+    logger,
+    genReqId: (_req, res) => requestIdOf(res as Response),
+    customAttributeKeys: { reqId: 'requestId' },
+    // Bind only the request id to req.log: pino-http's default binds the whole request, headers included.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customLogLevel: (_req, res, err) => {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode === 429) return 'warn';
+      return 'info';
+    },
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    customSuccessObject: (req, res, val: { responseTime: number }) =>
+      fields(req as Request, res as Response, val.responseTime),
+    // The error itself, with its stack, is logged once by the error handler.
+    customErrorObject: (req, res, _err, val: { responseTime: number }) =>
+      fields(req as Request, res as Response, val.responseTime),
+  }) as unknown as RequestHandler;
+}
+
+export interface Metrics {
+  /** Counts and times every request; mount before the routes. */
+  middleware: RequestHandler;
+  /** GET /metrics in the Prometheus text format; with a token, only for `Authorization: Bearer <token>`. */
+  handler(token: string | undefined): RequestHandler;
+}
+
+/**
+ * Prometheus metrics on a registry of this app's own (several apps in one process never collide): default
+ * process metrics, and per request a count and a latency histogram labelled by method, route template and
+ * status, plus the requests in flight.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request to its answer, by method, route template and status',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Requests received and not yet answered',
+    registers: [registry],
+  });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    inFlight.inc();
+    res.once('close', () => {
+      inFlight.dec();
+      const labels = { method: req.method, route: routeOf(req), status: String(statusOf(res)) };
+      requests.inc(labels);
+      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+
+  const handler =
+    (token: string | undefined): RequestHandler =>
+    async (req, res, next) => {
+      try {
+        if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+          throw new AppError('unauthenticated', 'Authentication credentials were not provided.');
+        }
+        res.setHeader('Content-Type', registry.contentType);
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(await registry.metrics());
+      } catch (err) {
+        next(err);
+      }
+    };
+
+  return { middleware, handler };
+}
+
+/** Compares digests, so the time taken says nothing about how much of the token was right. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}

@@ -1,0 +1,76 @@
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '../logger.js';
+import { AppError } from '../services/index.js';
+import { sendError } from './errors.js';
+import { routeOf } from './observability.js';
+import { requestIdOf } from './requestId.js';
+
+/**
+ * helmet's headers with a Content Security Policy that the API needs (none of its answers is a page) and
+ * the docs page at /api/docs/ allows: swagger-ui-dist's own scripts and styles from this origin, inline
+ * styles (swagger-ui sets style attributes), its images as data: URIs, fetches of the OpenAPI document
+ * from this origin. No inline script anywhere. `upgrade-insecure-requests` is left out: the server speaks
+ * plain HTTP (TLS, when any, ends at a proxy), and the directive would break the docs page on a plain
+ * http:// address.
+ */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
+
+/**
+ * CORS for the origins of CORS_ORIGINS, compared exactly (`*`: any origin); with none listed, no
+ * cross-origin browser call is allowed. Preflights of an allowed origin are answered 204 here; for any
+ * other origin no CORS header is sent, so the browser refuses. Tokens travel in the Authorization header,
+ * never in cookies: credentials stay off.
+ */
+export function corsFor(origins: string[]): RequestHandler {
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
+  return cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && (any || allowed.has(origin))),
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After'],
+    credentials: false,
+    maxAge: 600,
+  });
+}
+
+/**
+ * A request still unanswered after `ms` gets the 503 envelope; whatever the handler does afterwards is
+ * dropped (its database work, already under way, still completes or rolls back on its own).
+ */
+export function requestTimeout(ms: number, logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      logger.warn({ requestId: requestIdOf(res), method: req.method, route: routeOf(req), ms }, 'request timed out');
+      res.setHeader('Connection', 'close');
+      sendError(res, new AppError('unavailable', 'The server took too long to answer. Please try again.'));
+    }, ms);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    next();
+  };
+}

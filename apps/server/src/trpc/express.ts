@@ -1,0 +1,54 @@
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import type { RequestHandler } from 'express';
+import { jsonBody } from '../http/body.js';
+import { errorHeaders, toAppError } from '../http/errors.js';
+import { requestIdOf } from '../http/requestId.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/index.js';
+import { appErrorOf, isUnexpected, trpcErrorOf } from './errors.js';
+import { createAppRouter } from './procedures.js';
+import type { Context } from './types.js';
+
+/**
+ * The tRPC endpoint, to mount at `/trpc`: one procedure per request (no batching, so that one request is one
+ * call for the rate limit, as in REST), `GET /trpc/<procedure>?input=<json>` for queries, `POST` with a JSON
+ * body for mutations. The body is read by REST's rules (JSON only, the size limit); a refusal is answered by
+ * tRPC, in its error format.
+ */
+export function trpcEndpoint(services: Services, options: { bodyLimit: string; logger: Logger }): RequestHandler[] {
+  const { logger } = options;
+  const parsers = jsonBody(options.bodyLimit);
+  const bodyErrors = new WeakMap<object, unknown>();
+
+  const readBody: RequestHandler = (req, res, next) => {
+    const step = (i: number) => (err?: unknown) => {
+      const parser = parsers[i];
+      if (err !== undefined && err !== null) bodyErrors.set(req, err);
+      else if (parser) return parser(req, res, step(i + 1));
+      next();
+    };
+    step(0)();
+  };
+
+  const handler = createExpressMiddleware({
+    router: createAppRouter(services),
+    allowBatching: false,
+    createContext: ({ req, res }): Context => {
+      if (bodyErrors.has(req)) {
+        const err = bodyErrors.get(req);
+        const appError = toAppError(err);
+        throw appError ? trpcErrorOf(appError) : err;
+      }
+      return { authorization: req.headers.authorization, address: req.ip, requestId: requestIdOf(res) };
+    },
+    // WWW-Authenticate on a 401, Retry-After on a 429: the same headers as REST.
+    responseMeta: ({ errors }) => ({ headers: Object.assign({}, ...errors.map((e) => errorHeaders(appErrorOf(e)))) }),
+    onError: ({ error, path, ctx }) => {
+      if (isUnexpected(error)) {
+        logger.error({ err: error.cause ?? error, requestId: ctx?.requestId, procedure: path }, 'unhandled error');
+      }
+    },
+  });
+
+  return [readBody, handler];
+}

@@ -1,0 +1,33 @@
+import type { ErrorCode, FieldErrors } from '@ccm/contract';
+import type { TRPC_ERROR_CODE_KEY, TRPCErrorShape } from '@trpc/server';
+
+// The two types of the server that AppRouter carries to clients: they may name nothing but tRPC and the contract.
+
+/** What every procedure gets from its request: plain strings, read by the procedure's access check. */
+export interface Context {
+  /** The Authorization header as sent (`Bearer <access token>`); verified only where the access needs it. */
+  authorization?: string;
+  /** The client's address as Express sees it (`trust proxy`), for the rate limits. */
+  address?: string;
+  /** This request's `X-Request-Id`. */
+  requestId?: string;
+}
+
+/** `error.data` of every tRPC error answer. */
+export interface ErrorData {
+  /** tRPC's code, which gives the HTTP status: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND... */
+  code: TRPC_ERROR_CODE_KEY;
+  httpStatus: number;
+  /** The procedure, such as `contacts.create`. */
+  path?: string;
+  /** The service's error code, the same one REST answers with its status. */
+  appCode: ErrorCode;
+  /** Field errors, as `errors` of the REST error envelope: `{ field: [messages] }`, `non_field_errors`. */
+  fieldErrors?: FieldErrors;
+  /** Seconds to wait before trying again (rate_limited; also in the `Retry-After` header). */
+  retryAfterSeconds?: number;
+  /** The request's `X-Request-Id`: quote it when reporting an internal error. */
+  requestId?: string;
+}
+
+export type ErrorShape = TRPCErrorShape<ErrorData>;

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { freshDatabase } from './support/database.js';
+
+describe('WORKERS', () => {
+  it('is 1 by default, a number, or one per CPU for 0 and auto', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ WORKERS: '0' }).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(os.availableParallelism());
+    expect(() => loadConfig({ WORKERS: 'many' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WORKERS: '-1' })).toThrow(ConfigError);
+  });
+
+  it('runs a primary that prepares the database once and workers that share the port, and stops on SIGTERM', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-workers-'));
+    const database = await freshDatabase(dataDir);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        WORKERS: '2',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        ADMIN_USERNAME: 'admin',
+        ADMIN_PASSWORD: 'admin-password-1',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 50_000;
+      while (!output.includes('"workers":2')) {
+        if (Date.now() > deadline) throw new Error(`not listening:\n${output}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const login = await fetch(`http://127.0.0.1:${port}/api/auth/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'admin-password-1' }),
+      });
+      expect(login.status).toBe(200);
+      const lines = output.split('\n').filter(Boolean);
+      // Migrated and the admin made once, by the primary; each worker says it listens.
+      expect(lines.filter((l) => l.includes('applied migrations'))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('created the configured admin user'))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('"database"') && l.includes('listening'))).toHaveLength(2);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(output.split('\n').filter((l) => l.includes('"msg":"stopped"'))).toHaveLength(3);
+  }, 90_000);
+});

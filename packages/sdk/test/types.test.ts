@@ -1,0 +1,64 @@
+/**
+ * The types the SDK gives its callers, checked by `tsc --noEmit` (pnpm typecheck): each `@ts-expect-error` must
+ * be an error, each `expectTypeOf` must hold. The calls never run (the client points nowhere).
+ */
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type CcmClient,
+  type Contact,
+  type ContactStats,
+  type Contract,
+  type Customer,
+  createClient,
+  type Page,
+  type RouteInput,
+  type User,
+} from '../src/index.js';
+
+declare const ccm: CcmClient;
+
+// Typed only: these functions are never called.
+function typeChecks() {
+  // Results are the `data` of the envelopes, typed by the contract.
+  expectTypeOf(ccm.contacts.list()).resolves.toEqualTypeOf<Page<Contact>>();
+  expectTypeOf(ccm.customers.get({ params: { id: 1 } })).resolves.toEqualTypeOf<Customer>();
+  expectTypeOf(ccm.contacts.stats()).resolves.toEqualTypeOf<ContactStats>();
+  expectTypeOf(ccm.auth.me()).resolves.toEqualTypeOf<User>();
+  expectTypeOf(ccm.contacts.delete({ params: { id: 1 } })).resolves.toEqualTypeOf<undefined>();
+  expectTypeOf(ccm.login('a', 'b')).resolves.toHaveProperty('user').toEqualTypeOf<User>();
+
+  // Inputs: query values may be numbers and booleans; ids numbers or digit strings.
+  ccm.contacts.list({ query: { customer_id: 3, is_active: true, ordering: '-email', page: 2 } });
+  ccm.contacts.list({ query: { customer_id: '3', is_primary: 'false' }, timeoutMs: 1000, retries: 0 });
+  expectTypeOf<RouteInput<Contract['contacts']['get']>['params']>().toEqualTypeOf<{ id: string | number }>();
+
+  // @ts-expect-error: an unknown method.
+  ccm.contacts.frobnicate();
+  // @ts-expect-error: login/refresh/logout of the contract go through the session methods.
+  ccm.auth.login({ body: { username: 'a', password: 'b' } });
+  // @ts-expect-error: the body is required.
+  ccm.contacts.create();
+  // @ts-expect-error: a field of the wrong type.
+  ccm.contacts.create({ body: { customer: 1, email: 'a@b.c', wa_number: '1', tp_number: '2', is_primary: 'yes' } });
+  // @ts-expect-error: a missing required field (tp_number).
+  ccm.contacts.create({ body: { customer: 1, email: 'a@b.c', wa_number: '1' } });
+  // @ts-expect-error: an ordering the contract does not know.
+  ccm.contacts.list({ query: { ordering: 'name' } });
+  // @ts-expect-error: the path id is required.
+  ccm.contacts.get({});
+  // @ts-expect-error: no such field on a contact.
+  ccm.contacts.get({ params: { id: 1 } }).then((c) => c.phone);
+
+  // The raw ts-rest client: every status, discriminated by `status`.
+  ccm.raw.contacts.get({ params: { id: '1' } }).then((res) => {
+    if (res.status === 200) expectTypeOf(res.body.data).toEqualTypeOf<Contact>();
+    if (res.status === 404) expectTypeOf(res.body.success).toEqualTypeOf<false>();
+  });
+}
+
+describe('types', () => {
+  it('are checked by tsc (this test only keeps vitest from reporting an empty file)', () => {
+    expectTypeOf(createClient).toBeFunction();
+    expectTypeOf(typeChecks).toBeFunction();
+  });
+});
