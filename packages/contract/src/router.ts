@@ -279,7 +279,11 @@ export const contract = c.router(
       401: ErrorEnvelopeSchema,
       403: ErrorEnvelopeSchema,
       404: ErrorEnvelopeSchema,
+      413: ErrorEnvelopeSchema,
+      415: ErrorEnvelopeSchema,
+      429: ErrorEnvelopeSchema,
       500: ErrorEnvelopeSchema,
+      503: ErrorEnvelopeSchema,
     },
   },
 );

@@ -32,8 +32,10 @@ function fromBodyParser(err: { type?: string; limit?: number }): AppError | unde
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', 'Unsupported content encoding or charset.');
+    // The client went away or sent less than it announced (a closed connection reads as an unreadable stream).
     case 'request.aborted':
     case 'request.size.invalid':
+    case 'stream.not.readable':
       return new AppError('validation', 'The request body was incomplete.');
     default:
       return undefined;

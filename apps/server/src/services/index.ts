@@ -7,6 +7,9 @@ import { type Limiters, noLimits, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
 
 export { authorize, type Principal } from './access.js';
+
+import { admission } from './access.js';
+
 export { AppError, type ErrorCode, fieldErrorsFromZod } from './errors.js';
 export { type Caller, type Limiter, type Limiters, noLimit, noLimits } from './limits.js';
 export { hasNext, type Paged } from './pagination.js';
@@ -20,8 +23,10 @@ export interface ServiceSettings {
 
 /** Every rule of the API, over one store; the REST and tRPC adapters both call these. */
 export function createServices(store: Store, settings: ServiceSettings) {
+  const auth = authService(store, tokenIssuer(settings.tokens), settings.limiters);
+  const throttle = requestThrottle(settings.limiters?.requests ?? noLimits.requests);
   return {
-    auth: authService(store, tokenIssuer(settings.tokens), settings.limiters),
+    auth,
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
     /** Readiness: the database answers, or `unavailable` (503). */
@@ -29,8 +34,10 @@ export function createServices(store: Store, settings: ServiceSettings) {
       store.ping().catch(() => {
         throw new AppError('unavailable', 'The database is not reachable.');
       }),
-    /** The general rate limit, called by every adapter once per request: throws rate_limited (429). */
-    throttle: requestThrottle(settings.limiters?.requests ?? noLimits.requests),
+    /** The general rate limit (429), applied by `admit`; exposed for callers outside an operation. */
+    throttle,
+    /** Every adapter's gate to an operation: token, rate limit, then the contract's access (access.ts). */
+    admit: admission(auth.authenticate, throttle),
   };
 }
 

@@ -44,7 +44,9 @@ export function trpcEndpoint(services: Services, options: { bodyLimit: string; l
     // WWW-Authenticate on a 401, Retry-After on a 429: the same headers as REST.
     responseMeta: ({ errors }) => ({ headers: Object.assign({}, ...errors.map((e) => errorHeaders(appErrorOf(e)))) }),
     onError: ({ error, path, ctx }) => {
-      if (isUnexpected(error)) {
+      // A call that outlived its time limit finds its answer (the 503) already sent: nothing to report.
+      const lateAnswer = (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ERR_HTTP_HEADERS_SENT';
+      if (isUnexpected(error) && !lateAnswer) {
         logger.error({ err: error.cause ?? error, requestId: ctx?.requestId, procedure: path }, 'unhandled error');
       }
     },

@@ -28,7 +28,6 @@ import {
 } from '@ccm/contract';
 import { initTRPC } from '@trpc/server';
 import type { z } from 'zod';
-import { admit } from '../http/authenticate.js';
 import { AppError, type Paged, type Services } from '../services/index.js';
 import { asTRPCError, errorFormatter } from './errors.js';
 import type { Context } from './types.js';
@@ -74,7 +73,7 @@ export function createAppRouter(services: Services) {
     t.procedure
       .meta(route.metadata)
       .use(errors)
-      .use(async ({ ctx, next }) => next({ ctx: { principal: await admit(services, route.metadata.access, ctx) } }));
+      .use(async ({ ctx, next }) => next({ ctx: { principal: await services.admit(route.metadata.access, ctx) } }));
 
   return t.router({
     auth: {
