@@ -5,7 +5,7 @@ import addFormatsPlugin from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../src/http/routeTable.js';
 import { contactBody, customerBody } from './support/factories.js';
-import type { Api, Res } from './support/http.js';
+import { type Api, api, type Res } from './support/http.js';
 import { PASSWORDS, startTestServer, type TestServer } from './support/server.js';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
@@ -51,10 +51,10 @@ describe('the OpenAPI document', () => {
       expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
       ids.add(op.operationId);
       expect(op.tags).toHaveLength(1);
-      expect(['auth', 'customers', 'contacts', 'health', 'docs']).toContain(op.tags[0]);
+      expect(['auth', 'users', 'customers', 'contacts', 'health', 'docs']).toContain(op.tags[0]);
     }
     expect(ids.size).toBe(routes.length);
-    expect(doc.tags.map((tag: Json) => tag.name)).toEqual(['auth', 'customers', 'contacts', 'health', 'docs']);
+    expect(doc.tags.map((tag: Json) => tag.name)).toEqual(['auth', 'users', 'customers', 'contacts', 'health', 'docs']);
   });
 
   it('declares the bearer scheme and requires it on every route that is not public, from the metadata', () => {
@@ -256,6 +256,26 @@ describe('real responses of every route match the document', () => {
     await call(anon, 'POST', '/api/auth/logout/', {});
     await call(admin, 'GET', '/api/auth/me/');
     await call(viewer, 'GET', '/api/auth/me/');
+  });
+
+  it('users and the password change', async () => {
+    const { anon, admin } = t;
+    const body = { username: 'openapi-user', email: 'openapi@example.com', password: 'password-123', role: 'viewer' };
+    const made = await call(admin, 'POST', '/api/users/', body);
+    expect(made.status).toBe(201);
+    const id = made.body.data.id;
+    await call(admin, 'POST', '/api/users/', { username: 'x' });
+    await call(admin, 'GET', '/api/users/?page_size=5');
+    await call(admin, 'GET', '/api/users/?page_size=0');
+    await call(admin, 'GET', `/api/users/${id}/`);
+    expect((await call(admin, 'PATCH', `/api/users/${id}/`, { role: 'staff' })).status).toBe(200);
+    await call(admin, 'PATCH', `/api/users/${id}/`, { role: 'root' });
+    expect((await call(admin, 'POST', `/api/users/${id}/revoke-sessions/`)).status).toBe(200);
+    const pair = await anon.post('/api/auth/token/', { username: body.username, password: body.password });
+    const own = api(t.url, pair.body.data.access);
+    const change = { current_password: body.password, new_password: 'password-456' };
+    expect((await call(own, 'POST', '/api/auth/password/', change)).status).toBe(200);
+    await call(own, 'POST', '/api/auth/password/', { current_password: 'wrong', new_password: 'password-789' });
   });
 
   it('customers and contacts, successes and the usual failures', async () => {

@@ -149,6 +149,69 @@ describe('auth', () => {
   });
 });
 
+describe('users and the password change', () => {
+  it('list, create, get, update and revokeSessions answer what REST answers; admin only', async () => {
+    const body = { username: 'trpc-user', email: 'trpc-user@example.com', password: 'trpc-password-1', role: 'viewer' };
+    const made = await admin.users.create.mutate(body as never);
+    expect(made).toMatchObject({ username: 'trpc-user', role: 'viewer', is_active: true });
+    expect(await admin.users.get.query({ id: made.id })).toEqual(
+      (await t.admin.get(`/api/users/${made.id}/`)).body.data,
+    );
+    const page = await admin.users.list.query({ page_size: 2 });
+    const rest = (await t.admin.get('/api/users/?page_size=2')).body.data;
+    expect(page).toEqual({ count: rest.count, page: 1, page_size: 2, results: rest.results });
+
+    const pair = await anon.auth.login.mutate({ username: body.username, password: body.password });
+    const patched = await admin.users.update.mutate({ id: made.id, role: 'staff' });
+    expect(patched.role).toBe('staff');
+    expect((await anon.auth.refresh.mutate({ refresh: pair.refresh })).user.role).toBe('staff');
+    const second = await anon.auth.login.mutate({ username: body.username, password: body.password });
+    await admin.users.revokeSessions.mutate({ id: made.id });
+    expect((await failure(anon.auth.refresh.mutate({ refresh: second.refresh }))).data?.code).toBe('UNAUTHORIZED');
+    const off = await admin.users.update.mutate({ id: made.id, is_active: false });
+    expect(off.is_active).toBe(false);
+    const locked = await failure(anon.auth.login.mutate({ username: body.username, password: body.password }));
+    expect(locked.data?.code).toBe('UNAUTHORIZED');
+
+    const dup = await failure(admin.users.create.mutate(body as never));
+    expect(dup.data).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { username: [expect.any(String)] } });
+    const me = (await t.admin.get('/api/auth/me/')).body.data.id;
+    expect((await failure(admin.users.update.mutate({ id: me, is_active: false }))).data?.code).toBe('BAD_REQUEST');
+    expect((await failure(admin.users.get.query({ id: 999999 }))).data?.code).toBe('NOT_FOUND');
+
+    for (const c of [staff, viewer]) {
+      expect((await failure(c.users.list.query())).data?.code).toBe('FORBIDDEN');
+      expect((await failure(c.users.revokeSessions.mutate({ id: made.id }))).data?.code).toBe('FORBIDDEN');
+    }
+    expect((await failure(anon.users.list.query())).data?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('changePassword: BAD_REQUEST for a wrong current password; a new pair, the old password fails', async () => {
+    const body = { username: 'trpc-pw', email: 'trpc-pw@example.com', password: 'trpc-password-1', role: 'staff' };
+    await admin.users.create.mutate(body as never);
+    const pair = await anon.auth.login.mutate({ username: body.username, password: body.password });
+    const own = client(pair.access);
+    const wrong = await failure(
+      own.auth.changePassword.mutate({ current_password: 'nope', new_password: 'x'.repeat(8) }),
+    );
+    expect(wrong.data).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { current_password: [expect.any(String)] } });
+    const next = await own.auth.changePassword.mutate({
+      current_password: body.password,
+      new_password: 'trpc-password-2',
+    });
+    expect(next.user.username).toBe(body.username);
+    expect((await failure(anon.auth.refresh.mutate({ refresh: pair.refresh }))).data?.code).toBe('UNAUTHORIZED');
+    await failure(anon.auth.login.mutate({ username: body.username, password: body.password }));
+    expect((await anon.auth.login.mutate({ username: body.username, password: 'trpc-password-2' })).user.role).toBe(
+      'staff',
+    );
+    expect(
+      (await failure(anon.auth.changePassword.mutate({ current_password: 'a', new_password: 'b'.repeat(8) }))).data
+        ?.code,
+    ).toBe('UNAUTHORIZED');
+  });
+});
+
 describe('authentication and access', () => {
   it('no token: UNAUTHORIZED (401, WWW-Authenticate) with the REST message', async () => {
     const err = await failure(anon.contacts.stats.query());

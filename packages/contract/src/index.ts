@@ -5,3 +5,4 @@ export * from './contacts.js';
 export * from './customers.js';
 export * from './health.js';
 export * from './router.js';
+export * from './users.js';

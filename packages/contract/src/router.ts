@@ -24,6 +24,13 @@ import {
   CustomerUpdateSchema,
 } from './customers.js';
 import { HealthSchema, ReadySchema } from './health.js';
+import {
+  PasswordChangeSchema,
+  UserAccountSchema,
+  UserCreateSchema,
+  UserListQuerySchema,
+  UserPatchSchema,
+} from './users.js';
 
 const c = initContract();
 
@@ -64,6 +71,59 @@ const auth = c.router({
     responses: { 200: envelope(UserSchema) },
     metadata: meta('read'),
     summary: 'The signed-in user',
+  },
+  changePassword: {
+    method: 'POST',
+    path: '/auth/password/',
+    body: PasswordChangeSchema,
+    responses: { 200: envelope(TokenPairSchema) },
+    metadata: meta('read'),
+    summary: "Change the signed-in user's password; every other session ends, a new token pair is returned",
+  },
+});
+
+const users = c.router({
+  list: {
+    method: 'GET',
+    path: '/users/',
+    query: UserListQuerySchema,
+    responses: { 200: envelope(page(UserAccountSchema)) },
+    metadata: meta('admin'),
+    summary: 'List users',
+  },
+  create: {
+    method: 'POST',
+    path: '/users/',
+    body: UserCreateSchema,
+    responses: { 201: envelope(UserAccountSchema) },
+    metadata: meta('admin'),
+    summary: 'Create a user',
+  },
+  get: {
+    method: 'GET',
+    path: '/users/:id/',
+    pathParams: IdParamsSchema,
+    responses: { 200: envelope(UserAccountSchema) },
+    metadata: meta('admin'),
+    summary: 'Get a user',
+  },
+  update: {
+    method: 'PATCH',
+    path: '/users/:id/',
+    pathParams: IdParamsSchema,
+    body: UserPatchSchema,
+    responses: { 200: envelope(UserAccountSchema) },
+    metadata: meta('admin'),
+    summary: "Change a user's role or deactivate/reactivate it (deactivating ends its sessions)",
+  },
+  revokeSessions: {
+    method: 'POST',
+    path: '/users/:id/revoke-sessions/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 200: MessageEnvelopeSchema },
+    metadata: meta('admin'),
+    summary: "Revoke all of a user's refresh tokens",
   },
 });
 
@@ -270,7 +330,7 @@ const docs = c.router({
 
 /** The whole REST API. Every path is under `/api`. */
 export const contract = c.router(
-  { auth, customers, contacts, health, docs },
+  { auth, users, customers, contacts, health, docs },
   {
     pathPrefix: '/api',
     strictStatusCodes: true,

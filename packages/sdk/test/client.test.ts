@@ -259,6 +259,29 @@ describe('errors', () => {
   });
 });
 
+describe('users', () => {
+  it('list, create, get, update, revokeSessions; changePassword for the signed-in user', async () => {
+    const made = await ccm.users.create({
+      body: { username: 'sdk-user', email: 'sdk-user@example.com', password: 'sdk-password-1', role: 'viewer' },
+    });
+    expect(made).toMatchObject({ username: 'sdk-user', role: 'viewer', is_active: true });
+    expect(await ccm.users.get({ params: { id: made.id } })).toEqual(made);
+    expect((await ccm.users.list({ query: { page_size: 100 } })).results.map((u) => u.id)).toContain(made.id);
+    expect((await ccm.users.update({ params: { id: made.id }, body: { role: 'staff' } })).role).toBe('staff');
+
+    const user = createClient({ baseUrl: server.url, fetch: recorder.fetch });
+    await user.login('sdk-user', 'sdk-password-1');
+    const pair = await user.auth.changePassword({
+      body: { current_password: 'sdk-password-1', new_password: 'sdk-password-2' },
+    });
+    expect(pair.user).toMatchObject({ username: 'sdk-user', role: 'staff' });
+    await ccm.users.revokeSessions({ params: { id: made.id } });
+    const off = await ccm.users.update({ params: { id: made.id }, body: { is_active: false } });
+    expect(off.is_active).toBe(false);
+    expect((await failure(user.login('sdk-user', 'sdk-password-2'))).status).toBe(401);
+  });
+});
+
 describe('logout', () => {
   it('revokes the refresh token and forgets the tokens', async () => {
     const staff = createClient({ baseUrl: server.url, fetch: recorder.fetch });

@@ -12,6 +12,12 @@ export function usersRepo() {
     byUsername: (username: string) => User.findOne({ where: { username }, useMaster }),
     count: () => User.count({ useMaster }),
     create: (values: { username: string; email: string; passwordHash: string; role: Role }) => User.create(values),
+    /** A page of users, oldest first. */
+    list: (limit: number, offset: number) => User.findAndCountAll({ order: [['id', 'ASC']], limit, offset, useMaster }),
+    async update(user: User, values: Partial<{ role: Role; isActive: boolean; passwordHash: string }>) {
+      await user.update(values);
+      return user;
+    },
   };
 }
 

@@ -59,6 +59,7 @@ const INFO = {
 
 const TAGS = [
   { name: 'auth', description: 'Tokens and the signed-in user' },
+  { name: 'users', description: 'User administration (admin only)' },
   { name: 'customers', description: 'Customers, and their contacts as views' },
   { name: 'contacts', description: 'Contacts of customers' },
   { name: 'health', description: 'Liveness and readiness' },

@@ -16,7 +16,7 @@ const noContent = { status: 204 as const, body: undefined };
 
 /** The REST adapter: each route calls one service function and wraps its answer in the seed's envelope. */
 export function restRouter(services: Services) {
-  const { auth, contacts, customers } = services;
+  const { auth, contacts, customers, users } = services;
   return s.router(contract, {
     auth: {
       login: async ({ body, req }) => ok('Login successful', await auth.login(body, { address: req.ip })),
@@ -26,6 +26,19 @@ export function restRouter(services: Services) {
         return { status: 200, body: { success: true, message: 'Logged out successfully' } };
       },
       me: async ({ res }) => ok('User retrieved successfully', await auth.me(principalOf(res))),
+      changePassword: async ({ body, res }) =>
+        ok('Password changed successfully', await auth.changePassword(principalOf(res), body)),
+    },
+    users: {
+      list: async ({ query, req }) => ok('Users retrieved successfully', pageBody(req, await users.list(query))),
+      create: async ({ body }) => created('User created successfully', await users.create(body)),
+      get: async ({ params }) => ok('User retrieved successfully', await users.get(params.id)),
+      update: async ({ params, body, res }) =>
+        ok('User updated successfully', await users.update(principalOf(res), params.id, body)),
+      revokeSessions: async ({ params }) => {
+        await users.revokeSessions(params.id);
+        return { status: 200, body: { success: true, message: 'Sessions revoked successfully' } };
+      },
     },
     customers: {
       list: async ({ query, req }) =>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LoginRequest, Role, TokenPair, User as UserDto } from '@ccm/contract';
+import type { LoginRequest, PasswordChange, Role, TokenPair, User as UserDto } from '@ccm/contract';
 import type { Store, User } from '../db/index.js';
 import type { Principal } from './access.js';
 import { userDto } from './dto.js';
@@ -76,6 +76,22 @@ export function authService(store: Store, tokens: TokenIssuer, limiters: Limiter
       const user = await store.users.byId(principal.userId);
       if (!user?.isActive) throw unauthenticated(BAD_CREDENTIALS);
       return userDto(user);
+    },
+
+    /**
+     * The signed-in user changes its password: the current one must be right (400 otherwise, so that a client
+     * does not take it for an expired token). Every refresh token of the user is revoked, and a new pair is
+     * returned for the caller's own session.
+     */
+    async changePassword(principal: Principal, input: PasswordChange): Promise<TokenPair> {
+      const user = await store.users.byId(principal.userId);
+      if (!user?.isActive) throw unauthenticated(BAD_CREDENTIALS);
+      if (!(await verifyPassword(user.passwordHash, input.current_password))) {
+        throw validationError({ current_password: ['The current password is not correct.'] });
+      }
+      await store.users.update(user, { passwordHash: await hashPassword(input.new_password) });
+      await store.refreshTokens.revokeUser(user.id);
+      return issuePair(user, randomUUID());
     },
 
     async createUser(input: { username: string; password: string; email?: string; role: Role }): Promise<UserDto> {

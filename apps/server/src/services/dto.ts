@@ -3,6 +3,7 @@ import type {
   Customer as CustomerDto,
   CustomerRef,
   CustomerWithContacts,
+  UserAccount,
   User as UserDto,
 } from '@ccm/contract';
 import type { Contact, Customer, User } from '../db/index.js';
@@ -78,3 +79,10 @@ export function customerWithContactsDto(c: Customer, contacts: ContactDto[]): Cu
 }
 
 export const userDto = (u: User): UserDto => ({ id: u.id, username: u.username, email: u.email, role: u.role });
+
+export const userAccountDto = (u: User): UserAccount => ({
+  ...userDto(u),
+  is_active: u.isActive,
+  created_at: u.createdAt.toISOString(),
+  updated_at: u.updatedAt.toISOString(),
+});

@@ -5,6 +5,7 @@ import { customersService } from './customers.js';
 import { AppError } from './errors.js';
 import { type Limiters, noLimits, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
+import { usersService } from './users.js';
 
 export { authorize, type Principal } from './access.js';
 
@@ -29,6 +30,7 @@ export function createServices(store: Store, settings: ServiceSettings) {
     auth,
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
+    users: usersService(store),
     /** Readiness: the database answers, or `unavailable` (503). */
     ready: () =>
       store.ping().catch(() => {

@@ -20,10 +20,15 @@ import {
   IdInputSchema,
   LoginRequestSchema,
   numberedPage,
+  PasswordChangeSchema,
   ReadySchema,
   RefreshRequestSchema,
   type RouteMetadata,
   TokenPairSchema,
+  UserAccountSchema,
+  UserCreateSchema,
+  UserListQuerySchema,
+  UserPatchSchema,
   UserSchema,
 } from '@ccm/contract';
 import { initTRPC } from '@trpc/server';
@@ -63,7 +68,7 @@ const pageOf = <T>(p: Paged<T>) => ({ count: p.count, page: p.page, page_size: p
 
 /** The tRPC router over the services. Its type, AppRouter, is what tRPC clients are typed with. */
 export function createAppRouter(services: Services) {
-  const { auth, contacts, customers } = services;
+  const { auth, contacts, customers, users } = services;
 
   /**
    * A procedure with the access the contract declares for its REST route, checked as REST does (token, rate
@@ -94,6 +99,35 @@ export function createAppRouter(services: Services) {
       me: procedure(contract.auth.me)
         .output(UserSchema)
         .query(({ ctx }) => auth.me(ctx.principal!)),
+      changePassword: procedure(contract.auth.changePassword)
+        .input(PasswordChangeSchema)
+        .output(TokenPairSchema)
+        .mutation(({ input, ctx }) => auth.changePassword(ctx.principal!, input)),
+    },
+
+    // `admin` access: admit() has proven the principal.
+    users: {
+      list: procedure(contract.users.list)
+        .input(listInput(UserListQuerySchema))
+        .output(numberedPage(UserAccountSchema))
+        .query(async ({ input }) => pageOf(await users.list(input))),
+      create: procedure(contract.users.create)
+        .input(UserCreateSchema)
+        .output(UserAccountSchema)
+        .mutation(({ input }) => users.create(input)),
+      get: procedure(contract.users.get)
+        .input(IdInputSchema)
+        .output(UserAccountSchema)
+        .query(({ input }) => users.get(input.id)),
+      update: procedure(contract.users.update)
+        .input(withId(UserPatchSchema))
+        .output(UserAccountSchema)
+        .mutation(({ input: { id, ...patch }, ctx }) => users.update(ctx.principal!, id, patch)),
+      revokeSessions: procedure(contract.users.revokeSessions)
+        .input(IdInputSchema)
+        .mutation(async ({ input }): Promise<void> => {
+          await users.revokeSessions(input.id);
+        }),
     },
 
     customers: {

@@ -1,0 +1,143 @@
+import sqlite3 from 'sqlite3';
+import { describe, expect, it } from 'vitest';
+import { customerBody } from './support/factories.js';
+import { type Api, api } from './support/http.js';
+import { type ServerProcess, spawnServer } from './support/process.js';
+import { PASSWORDS } from './support/server.js';
+
+// SIGKILL in the middle of concurrent writes, on an SQLite file: the server restarts on the same file, every
+// invariant of the contacts still holds (one primary at most per customer; no duplicate email, WhatsApp or
+// telephone number within a customer), and every contact whose creation was answered is in the database.
+
+const CUSTOMERS = 4;
+const WORKERS = 6;
+/** Small pools, so that concurrent items collide on the unique rules and on the primary. */
+const POOL = 150;
+const LOAD_MS = 1500;
+
+async function signIn(p: ServerProcess): Promise<Api> {
+  const res = await api(p.url).post('/api/auth/token/', { username: 'admin', password: PASSWORDS.admin });
+  expect(res.status, res.text).toBe(200);
+  return api(p.url, res.body.data.access);
+}
+
+function query<T>(file: string, sql: string): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => {
+      if (err) return reject(err);
+      db.all(sql, (e, rows: T[]) => {
+        db.close();
+        if (e) reject(e);
+        else resolve(rows);
+      });
+    });
+  });
+}
+
+const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T;
+const k = () => Math.floor(Math.random() * POOL);
+const item = (customers: number[]) => ({
+  customer: pick(customers),
+  email: `crash${k()}@example.com`,
+  wa_number: `0771${String(k()).padStart(6, '0')}`,
+  tp_number: `0112${String(k()).padStart(6, '0')}`,
+  is_primary: Math.random() < 0.2,
+});
+
+describe('crash', () => {
+  it('SIGKILL during bulk creates and set-primary calls: after a restart, invariants hold and nothing answered is lost', async () => {
+    const first = await spawnServer();
+    let second: ServerProcess | undefined;
+    try {
+      const admin = await signIn(first);
+      const customers: number[] = [];
+      for (let i = 0; i < CUSTOMERS; i++) {
+        const res = await admin.post('/api/customers/', customerBody());
+        expect(res.status, res.text).toBe(201);
+        customers.push(res.body.data.id);
+      }
+
+      const acknowledged = new Set<number>();
+      let killed = false;
+      let answered = 0;
+      let cut = 0;
+      const worker = async (n: number) => {
+        while (!killed) {
+          try {
+            if (n % 3 === 2 && acknowledged.size > 0) {
+              const res = await admin.post(`/api/contacts/${pick([...acknowledged])}/set-primary/`);
+              expect([200, 404], res.text).toContain(res.status);
+            } else {
+              const contacts = Array.from({ length: 25 }, () => item(customers));
+              const res = await admin.post('/api/contacts/bulk-create/', { contacts });
+              expect([201, 207, 400], res.text).toContain(res.status);
+              if (res.status === 201 || res.status === 207) {
+                for (const c of res.body.data.created_contacts) acknowledged.add(c.id);
+              }
+            }
+            answered += 1;
+          } catch (err) {
+            // Only the kill may cut a request.
+            if (!killed) throw err;
+            cut += 1;
+          }
+        }
+      };
+      const load = Promise.all(Array.from({ length: WORKERS }, (_, n) => worker(n)));
+      const started = Date.now();
+      while (Date.now() - started < LOAD_MS || acknowledged.size < 50) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (Date.now() - started > 20_000) break;
+      }
+      killed = true;
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      await load;
+      expect(answered).toBeGreaterThan(10);
+      // The kill did land in the middle: requests in flight were cut.
+      expect(cut).toBeGreaterThan(0);
+      expect(acknowledged.size).toBeGreaterThanOrEqual(50);
+
+      // The same file, a new process: it opens (recovering the journal) and answers.
+      second = await spawnServer({ DATABASE_URL: `sqlite:${first.databaseFile}` });
+      const again = await signIn(second);
+      expect((await api(second.url).get('/api/ready/')).status).toBe(200);
+
+      const file = first.databaseFile;
+      expect(await query<{ integrity_check: string }>(file, 'PRAGMA integrity_check')).toEqual([
+        { integrity_check: 'ok' },
+      ]);
+      const twoPrimaries = await query(
+        file,
+        'SELECT customer_id FROM contacts WHERE is_primary = 1 GROUP BY customer_id HAVING COUNT(*) > 1',
+      );
+      expect(twoPrimaries).toEqual([]);
+      for (const column of ['email', 'wa_number', 'tp_number']) {
+        const duplicates = await query(
+          file,
+          `SELECT customer_id, ${column} FROM contacts GROUP BY customer_id, ${column} HAVING COUNT(*) > 1`,
+        );
+        expect(duplicates, column).toEqual([]);
+      }
+      const ids = new Set((await query<{ id: number }>(file, 'SELECT id FROM contacts')).map((r) => r.id));
+      const lost = [...acknowledged].filter((id) => !ids.has(id));
+      expect(lost, `${lost.length} of ${acknowledged.size} answered contacts lost`).toEqual([]);
+
+      // The API agrees, and the restarted server takes writes.
+      const stats = await again.get('/api/contacts/stats/');
+      expect(stats.status).toBe(200);
+      expect(stats.body.data.total_contacts).toBe(ids.size);
+      const fresh = {
+        customer: customers[0],
+        email: 'after@example.com',
+        wa_number: '0771999999',
+        tp_number: '0112999999',
+      };
+      const res = await again.post('/api/contacts/bulk-create/', { contacts: [fresh] });
+      expect(res.status, res.text).toBe(201);
+    } finally {
+      await second?.dispose();
+      await first.dispose();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { RoleSchema, UserSchema } from './auth.js';
+import { EmailSchema, PageQuerySchema, TimestampSchema } from './common.js';
+
+const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
+const role = z.enum(RoleSchema.options, {
+  errorMap: () => ({ message: 'Must be one of: admin, staff, viewer.' }),
+});
+const newPassword = z.string(required).min(8, 'At least 8 characters.').max(1024, 'At most 1024 characters.');
+
+/** A user as an admin sees it: the signed-in user's fields plus whether the account may sign in. */
+export const UserAccountSchema = UserSchema.extend({
+  is_active: z.boolean(),
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+});
+export type UserAccount = z.infer<typeof UserAccountSchema>;
+
+export const UserListQuerySchema = PageQuerySchema;
+export type UserListQuery = z.infer<typeof UserListQuerySchema>;
+
+export const UserCreateSchema = z.object({
+  username: z
+    .string(required)
+    .trim()
+    .min(3, 'At least 3 characters.')
+    .max(150, 'At most 150 characters.')
+    .regex(/^[\w.@+-]+$/, 'Letters, digits and @/./+/-/_ only.'),
+  email: EmailSchema,
+  password: newPassword,
+  role,
+});
+export type UserCreate = z.infer<typeof UserCreateSchema>;
+
+/** Role and/or active flag; deactivating revokes the user's refresh tokens. */
+export const UserPatchSchema = z.object({
+  role: role.optional(),
+  is_active: z.boolean({ invalid_type_error: 'Must be a boolean.' }).optional(),
+});
+export type UserPatch = z.infer<typeof UserPatchSchema>;
+
+export const PasswordChangeSchema = z.object({
+  current_password: z.string(required).min(1, 'This field may not be blank.').max(1024, 'At most 1024 characters.'),
+  new_password: newPassword,
+});
+export type PasswordChange = z.infer<typeof PasswordChangeSchema>;
