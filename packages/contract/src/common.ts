@@ -99,3 +99,11 @@ export const PhoneInputSchema = z
   .min(1, 'This field may not be blank.')
   .max(32, 'At most 32 characters.')
   .regex(/^\+?[\d\s().-]+$/, 'Enter a valid phone number, such as +94771234567 or 0771234567.');
+
+/** A login name (users) or handle (customers), as Django allows them. */
+export const UsernameSchema = z
+  .string({ required_error: 'This field is required.', invalid_type_error: 'Must be a string.' })
+  .trim()
+  .min(3, 'At least 3 characters.')
+  .max(150, 'At most 150 characters.')
+  .regex(/^[\w.@+-]+$/, 'Letters, digits and @/./+/-/_ only.');

@@ -6,6 +6,7 @@ import {
   PhoneInputSchema,
   SearchQuerySchema,
   TimestampSchema,
+  UsernameSchema,
 } from './common.js';
 
 const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
@@ -35,12 +36,7 @@ export const CustomerRefSchema = CustomerSchema.pick({ id: true, customer_id: tr
 export type CustomerRef = z.infer<typeof CustomerRefSchema>;
 
 export const CustomerCreateSchema = z.object({
-  username: z
-    .string(required)
-    .trim()
-    .min(3, 'At least 3 characters.')
-    .max(150, 'At most 150 characters.')
-    .regex(/^[\w.@+-]+$/, 'Letters, digits and @/./+/-/_ only.'),
+  username: UsernameSchema,
   email: EmailSchema,
   first_name: name,
   last_name: name,

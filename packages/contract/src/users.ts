@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RoleSchema, UserSchema } from './auth.js';
-import { EmailSchema, PageQuerySchema, TimestampSchema } from './common.js';
+import { EmailSchema, PageQuerySchema, TimestampSchema, UsernameSchema } from './common.js';
 
 const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
 const role = z.enum(RoleSchema.options, {
@@ -20,12 +20,7 @@ export const UserListQuerySchema = PageQuerySchema;
 export type UserListQuery = z.infer<typeof UserListQuerySchema>;
 
 export const UserCreateSchema = z.object({
-  username: z
-    .string(required)
-    .trim()
-    .min(3, 'At least 3 characters.')
-    .max(150, 'At most 150 characters.')
-    .regex(/^[\w.@+-]+$/, 'Letters, digits and @/./+/-/_ only.'),
+  username: UsernameSchema,
   email: EmailSchema,
   password: newPassword,
   role,

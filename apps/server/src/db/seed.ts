@@ -1,32 +1,11 @@
 import { QueryTypes, Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import type { ContactValues } from './contacts.js';
+import type { CustomerValues } from './customers.js';
 
-/** A customer row as the seed writes it: the id is given, so that the code and the contacts can refer to it. */
-export interface SeedCustomer {
-  id: number;
-  customerId: string;
-  username: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  nic: string;
-  phoneNumber: string | null;
-  address: string | null;
-  isVerified: boolean;
-  isActive: boolean;
-  createdAt: Date;
-}
-
-export interface SeedContact {
-  id: number;
-  customerId: number;
-  email: string;
-  waNumber: string;
-  tpNumber: string;
-  isPrimary: boolean;
-  isActive: boolean;
-  createdAt: Date;
-}
+/** Rows as the seed writes them: ids given, so that codes and contacts can refer to them. */
+export type SeedCustomer = CustomerValues & { id: number; customerId: string; createdAt: Date };
+export type SeedContact = ContactValues & { id: number; customerId: number; createdAt: Date };
 
 /** Rows per INSERT statement: well within every dialect's statement and parameter limits. */
 const ROWS_PER_STATEMENT = 500;
