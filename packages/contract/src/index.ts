@@ -5,4 +5,5 @@ export * from './contacts.js';
 export * from './customers.js';
 export * from './health.js';
 export * from './router.js';
+export * from './routes.js';
 export * from './users.js';

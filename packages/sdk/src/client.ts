@@ -1,4 +1,4 @@
-import { type Contract, contract, type TokenPair } from '@ccm/contract';
+import { type Contract, contract, routeEntries, type TokenPair } from '@ccm/contract';
 import {
   type ApiFetcherArgs,
   type AppRoute,
@@ -102,8 +102,7 @@ const DEFAULT_RETRY: Required<RetryOptions> = { retries: 2, minDelayMs: 200, max
  */
 export function createClient(options: ClientOptions): CcmClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const operationOf = new Map<AppRoute, string>();
-  collectOperations(contract, '', operationOf);
+  const operationOf = new Map<AppRoute, string>(routeEntries(contract).map((r) => [r.route, r.name]));
 
   let raw: RawClient;
   const session = new Session({
@@ -191,14 +190,6 @@ function rawOptions({ signal, timeoutMs, retries, headers }: CallOptions): Recor
   if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
   if (retries !== undefined) out.retries = retries;
   return out as Record<string, never>;
-}
-
-function collectOperations(router: AppRouter, prefix: string, into: Map<AppRoute, string>): void {
-  for (const [key, value] of Object.entries(router)) {
-    const name = prefix ? `${prefix}.${key}` : key;
-    if (isAppRoute(value)) into.set(value, name);
-    else collectOperations(value, name, into);
-  }
 }
 
 type RawRoute = (args: Record<string, unknown>) => Promise<TransportResponse>;

@@ -1,3 +1,4 @@
+import type { ContactCreate, CustomerCreate } from '@ccm/contract';
 import { expect } from 'vitest';
 import type { Api } from './http.js';
 
@@ -7,8 +8,13 @@ const next = () => {
   return seq;
 };
 
+/** The defaults with the overrides on top, typed as such (tests also override with values of the wrong type). */
+type With<T, O> = Omit<T, keyof O> & O;
+
 /** A valid, unique customer body. */
-export function customerBody(overrides: Record<string, unknown> = {}) {
+export function customerBody<O extends Record<string, unknown> = Record<never, never>>(
+  overrides: O = {} as O,
+): With<CustomerCreate, O> {
   const n = next();
   return {
     username: `user${n}`,
@@ -21,7 +27,10 @@ export function customerBody(overrides: Record<string, unknown> = {}) {
 }
 
 /** A valid, unique contact body for a customer (numbers in national form, as users type them). */
-export function contactBody(customer: number, overrides: Record<string, unknown> = {}) {
+export function contactBody<O extends Record<string, unknown> = Record<never, never>>(
+  customer: number,
+  overrides: O = {} as O,
+): With<ContactCreate, O> {
   const n = next();
   return {
     customer,
