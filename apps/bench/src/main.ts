@@ -157,7 +157,7 @@ async function bench(args: Args) {
       const drive = (target: string, url: string, extra: { path?: string; pid: number }): Promise<LoadResult> =>
         load({
           url,
-          connections: args.connections,
+          connections: scenario.connections ?? args.connections,
           duration: args.duration,
           warmup: args.warmup,
           next: scenario.requests(ctx),

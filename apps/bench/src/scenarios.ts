@@ -26,6 +26,8 @@ export interface Scenario {
   name: string;
   title: string;
   write: boolean;
+  /** Concurrent connections for this scenario when not the run's (one request at a time shows its latency). */
+  connections?: number;
   /** Makes the request generator: each call gives the next request (random ids, unique values). */
   requests(ctx: ScenarioContext): () => BenchRequest;
 }
@@ -60,11 +62,12 @@ const post = (ctx: ScenarioContext, path: () => string, body?: () => unknown) =>
   ...(body ? { headers: json(ctx), body: JSON.stringify(body()) } : { headers: ctx.headers }),
 });
 
-function bulk(size: number): Scenario {
+function bulk(size: number, connections?: number): Scenario {
   return {
-    name: `bulk-${size}`,
-    title: `bulk create of ${size.toLocaleString('en')} contacts`,
+    name: connections === 1 ? `bulk-${size}-alone` : `bulk-${size}`,
+    title: `bulk create of ${size.toLocaleString('en')} contacts${connections === 1 ? ', one request at a time' : ''}`,
     write: true,
+    connections,
     requests: (ctx) =>
       post(
         ctx,
@@ -125,6 +128,18 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'deep-cursor',
+    title: 'contacts, a deep page by cursor (90% through)',
+    write: false,
+    requests: (ctx) => {
+      // The cursor of the row 90% through the list by `-id` (seeded ids are 1..contacts), made as the
+      // server makes them (apps/server/src/services/pagination.ts); a stale format would answer 400s here.
+      const id = Math.max(1, Math.floor(ctx.contacts * 0.1));
+      const cursor = Buffer.from(JSON.stringify(['-id', id, id, 0])).toString('base64url');
+      return get(ctx, () => `/api/contacts/?ordering=-id&cursor=${cursor}`);
+    },
+  },
+  {
     name: 'create',
     title: 'create a contact',
     write: true,
@@ -178,6 +193,9 @@ export const SCENARIOS: Scenario[] = [
   },
   bulk(100),
   bulk(1000),
+  // SQLite writes one transaction at a time: 32 concurrent imports queue behind each other. Alone, the
+  // latency is that of one import.
+  bulk(1000, 1),
   {
     name: 'trpc-get-contact',
     title: 'get a contact by id through tRPC',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ensureFirstUser } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openStore } from './db/index.js';
+import { serveClusterMetrics } from './http/observability.js';
 import { createLogger } from './logger.js';
 import { servicesFor } from './wiring.js';
 
@@ -72,5 +73,6 @@ export async function runPrimary(config: Config): Promise<void> {
 
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();
 }

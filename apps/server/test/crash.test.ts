@@ -23,7 +23,9 @@ async function signIn(p: ServerProcess): Promise<Api> {
 
 function query<T>(file: string, sql: string): Promise<T[]> {
   return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => {
+    // Read-write: SQLite 3.44's integrity_check cannot validate an FTS5 index over a read-only connection
+    // ("attempt to write a readonly database"; fixed in 3.45.1). The restarted server has recovered the file.
+    const db = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => {
       if (err) return reject(err);
       db.all(sql, (e, rows: T[]) => {
         db.close();

@@ -55,6 +55,13 @@ describe('WORKERS', () => {
         body: JSON.stringify({ username: 'admin', password: 'admin-password-1' }),
       });
       expect(login.status).toBe(200);
+      // /metrics answers for all workers, whichever one the scrape reaches: six requests spread over two
+      // workers count six, on every scrape.
+      for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/api/health/`)).status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        expect(metrics).toContain('http_requests_total{method="GET",route="/api/health/",status="200"} 6');
+      }
       const lines = output.split('\n').filter(Boolean);
       // Migrated and the admin made once, by the primary; each worker says it listens.
       expect(lines.filter((l) => l.includes('applied migrations'))).toHaveLength(1);

@@ -79,7 +79,11 @@ export const PageQuerySchema = z.object({
     .default(20),
 });
 
-export const SearchQuerySchema = z.string().trim().max(200, 'At most 200 characters.');
+/** PostgreSQL text cannot hold U+0000: refused in every free-text field, as Django REST framework does. */
+export const noNul = (s: string) => !s.includes('\u0000');
+export const NUL_MESSAGE = 'Null characters are not allowed.';
+
+export const SearchQuerySchema = z.string().trim().max(200, 'At most 200 characters.').refine(noNul, NUL_MESSAGE);
 
 /** ISO 8601 in UTC with a `Z`. */
 export const TimestampSchema = z.string().datetime();

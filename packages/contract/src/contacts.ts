@@ -4,6 +4,7 @@ import {
   EmailSchema,
   FieldErrorsSchema,
   IdSchema,
+  numberedPage,
   PageQuerySchema,
   PhoneInputSchema,
   SearchQuerySchema,
@@ -69,8 +70,19 @@ export const ContactListQuerySchema = PageQuerySchema.extend({
   is_primary: BooleanQuerySchema.optional(),
   search: SearchQuerySchema.optional(),
   ordering: z.enum(['created_at', '-created_at', 'email', '-email', 'id', '-id']).default('-created_at'),
+  /**
+   * Keyset paging, for reading far into the list at the cost of the first page: empty to start, then the
+   * value carried by an answer's `next`/`previous` link (`next_cursor`/`previous_cursor` over tRPC).
+   */
+  cursor: z.string().max(512, 'Invalid cursor.').optional(),
 });
 export type ContactListQuery = z.infer<typeof ContactListQuerySchema>;
+
+/** The contact list over tRPC: a numbered page, and the neighbours' cursors when it was asked for by cursor. */
+export const ContactCursorPageSchema = numberedPage(ContactSchema).extend({
+  next_cursor: z.string().nullable().optional(),
+  previous_cursor: z.string().nullable().optional(),
+});
 
 export const MAX_BULK_ITEMS = 1000;
 

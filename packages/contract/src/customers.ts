@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   BooleanQuerySchema,
   EmailSchema,
+  NUL_MESSAGE,
+  noNul,
   PageQuerySchema,
   PhoneInputSchema,
   SearchQuerySchema,
@@ -10,7 +12,12 @@ import {
 } from './common.js';
 
 const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
-const name = z.string(required).trim().min(1, 'This field may not be blank.').max(150, 'At most 150 characters.');
+const name = z
+  .string(required)
+  .trim()
+  .min(1, 'This field may not be blank.')
+  .max(150, 'At most 150 characters.')
+  .refine(noNul, NUL_MESSAGE);
 const bool = z.boolean({ invalid_type_error: 'Must be a boolean.' });
 
 export const CustomerSchema = z.object({
@@ -47,7 +54,12 @@ export const CustomerCreateSchema = z.object({
     .toUpperCase()
     .regex(/^(\d{9}[VX]|\d{12})$/, 'Enter a valid NIC: 9 digits followed by V or X, or 12 digits.'),
   phone_number: PhoneInputSchema.nullish(),
-  address: z.string({ invalid_type_error: 'Must be a string.' }).trim().max(500, 'At most 500 characters.').nullish(),
+  address: z
+    .string({ invalid_type_error: 'Must be a string.' })
+    .trim()
+    .max(500, 'At most 500 characters.')
+    .refine(noNul, NUL_MESSAGE)
+    .nullish(),
   is_verified: bool.optional(),
   is_active: bool.optional(),
 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Options } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { models } from './models/index.js';
-import { sqliteModule } from './sqlite.js';
+import { shareWriterConnection, sqliteModule } from './sqlite.js';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mariadb';
 
@@ -74,5 +74,6 @@ export function openDatabase(options: DatabaseOptions): Database {
     throw new Error('DATABASE_READ_URLS: read replicas need PostgreSQL or MariaDB');
   }
   const sequelize = new Sequelize({ ...(connection as SequelizeOptions), models });
+  if (connection.dialect === 'sqlite' && connection.storage !== ':memory:') shareWriterConnection(sequelize);
   return { sequelize, dialect: connection.dialect, close: () => sequelize.close() };
 }

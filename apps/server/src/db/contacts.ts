@@ -1,7 +1,9 @@
-import { literal, Op, type Transaction, type WhereOptions } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import { countersRepo } from './counters.js';
 import { Contact, Customer } from './models/index.js';
-import { substringMatch } from './search.js';
+import { asBoolean, asDate, asNumber, type Reader, type Row } from './reads.js';
+import { contactSearch, type SqlCondition } from './search.js';
 
 /** The customer columns every contact answer shows. */
 const customerColumns = ['id', 'firstName', 'lastName', 'username', 'customerId'];
@@ -25,138 +27,296 @@ export interface ContactValues {
   isActive: boolean;
 }
 
-export function contactsRepo(sequelize: Sequelize) {
-  const searchColumns = [
-    'Contact.email',
-    'Contact.wa_number',
-    'Contact.tp_number',
-    'customer.first_name',
-    'customer.last_name',
-    'customer.username',
-    'customer.customer_id',
-  ].map((c) => c.replace(/(\w+)\.(\w+)/, (_, t, col) => `${sequelize.getQueryInterface().quoteIdentifier(t)}.${col}`));
+/** A contact as the reads return it, with the customer columns its answers show. */
+export interface ContactRecord {
+  id: number;
+  customerId: number;
+  email: string;
+  waNumber: string;
+  tpNumber: string;
+  isPrimary: boolean;
+  isActive: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  customer: { id: number; firstName: string; lastName: string; username: string; customerId: string | null };
+}
 
-  function where(filter: ContactFilter): WhereOptions {
-    const and: WhereOptions[] = [];
-    if (filter.customerId !== undefined) and.push({ customerId: filter.customerId });
-    if (filter.isActive !== undefined) and.push({ isActive: filter.isActive });
-    if (filter.isPrimary !== undefined) and.push({ isPrimary: filter.isPrimary });
-    if (filter.searchTerms?.length) and.push(substringMatch(sequelize, searchColumns, filter.searchTerms));
-    return { [Op.and]: and };
+// The hot reads, as SQL sent through the reader (reads.ts): one join, the columns every contact answer shows.
+const SELECT_CONTACTS = `SELECT c.id, c.customer_id, c.email, c.wa_number, c.tp_number, c.is_primary, c.is_active,
+  c.created_at, c.updated_at, u.first_name, u.last_name, u.username, u.customer_id AS customer_code
+  FROM contacts c JOIN customers u ON u.id = c.customer_id`;
+const BY_CUSTOMER_ORDER = 'ORDER BY c.is_primary DESC, c.created_at DESC, c.id DESC';
+
+/**
+ * Ids are INTEGER columns: a larger id names no row, and PostgreSQL refuses to compare a parameter out of the
+ * column's range (Sequelize's own queries inline the number, so the comparison widens there).
+ */
+const INT_MAX = 2_147_483_647;
+const fitsId = (id: number) => id <= INT_MAX;
+
+function contactRecord(r: Row): ContactRecord {
+  const customerId = asNumber(r.customer_id);
+  return {
+    id: asNumber(r.id),
+    customerId,
+    email: r.email as string,
+    waNumber: r.wa_number as string,
+    tpNumber: r.tp_number as string,
+    isPrimary: asBoolean(r.is_primary),
+    isActive: asBoolean(r.is_active),
+    createdAt: asDate(r.created_at),
+    updatedAt: asDate(r.updated_at),
+    customer: {
+      id: customerId,
+      firstName: r.first_name as string,
+      lastName: r.last_name as string,
+      username: r.username as string,
+      customerId: (r.customer_code as string | null) ?? null,
+    },
+  };
+}
+
+/** A customer as the contact writes read it: what their checks and answers need. */
+export type ContactCustomer = ContactRecord['customer'] & { isActive: boolean };
+
+/** A contact as the writes return it: its columns, without its customer. */
+export type ContactRow = Omit<ContactRecord, 'customer'>;
+
+/** Rows per INSERT: a statement of some 150 KB, well within every dialect's limits (MariaDB's packet: 16 MB). */
+const ROWS_PER_INSERT = 1000;
+
+/** Where a keyset page starts: after the row with this sort value and id, reading in `order`'s direction or back. */
+export interface Keyset {
+  after?: { value: string | number; id: number };
+  backward: boolean;
+}
+
+/**
+ * The rows past (value, id) in the reading direction, written so that every database reads it as a range on
+ * the (column, id) index: `column <= v AND (column < v OR id < i)` rather than a row-value comparison, which
+ * not every optimizer turns into an index range.
+ */
+function keysetCondition(column: string, descending: boolean, after: { value: string | number; id: number }) {
+  const [le, lt] = descending ? ['<=', '<'] : ['>=', '>'];
+  if (column === 'id') return { sql: `id ${lt} ?`, params: [after.id] };
+  const value = column === 'created_at' ? new Date(after.value) : after.value;
+  return { sql: `${column} ${le} ? AND (${column} ${lt} ? OR id ${lt} ?)`, params: [value, value, after.id] };
+}
+
+export function contactsRepo(sequelize: Sequelize, read: Reader) {
+  const counters = countersRepo(read);
+  const dialect = sequelize.getDialect();
+
+  /**
+   * Multi-row INSERTs, bypassing the model (no instance, hooks or validation per row: the
+   * service hands checked values; the database's constraints still hold), with one timestamp for the batch.
+   * The ids: RETURNING on PostgreSQL and MariaDB, matched back to the rows by (customer, e-mail), which is
+   * unique; on SQLite the last rowid, as the rows of one INSERT take consecutive ids (AUTOINCREMENT, one
+   * writer at a time) — what Sequelize's own bulkCreate relies on there.
+   */
+  async function insertRows(
+    rows: (ContactValues & { customerId: number })[],
+    transaction: Transaction,
+  ): Promise<ContactRow[]> {
+    const now = new Date();
+    const at = sequelize.escape(now);
+    const out: ContactRow[] = [];
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      // Values escaped into the text, as Model.bulkCreate writes them: SQLite binds thousands of parameters
+      // slowly (the parameters go by name, each looked up among all of them).
+      const tuples = chunk.map((r) => {
+        const flags = `${r.isPrimary ? 'TRUE' : 'FALSE'}, ${r.isActive ? 'TRUE' : 'FALSE'}`;
+        return `(${sequelize.escape(Math.trunc(r.customerId))}, ${sequelize.escape(r.email)}, ${sequelize.escape(r.waNumber)}, ${sequelize.escape(r.tpNumber)}, ${flags}, ${at}, ${at})`;
+      });
+      const sql = `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at) VALUES ${tuples.join(', ')}`;
+      let ids: number[];
+      if (dialect === 'sqlite') {
+        const [lastId, changes] = (await sequelize.query(sql, { transaction, type: QueryTypes.INSERT })) as [
+          number,
+          number,
+        ];
+        if (changes !== chunk.length) throw new Error(`insert: ${changes} rows written of ${chunk.length}`);
+        ids = chunk.map((_, i) => lastId - chunk.length + 1 + i);
+      } else {
+        const returned = (await sequelize.query(`${sql} RETURNING id, customer_id, email`, {
+          transaction,
+          type: QueryTypes.SELECT,
+          raw: true,
+        })) as { id: number | string; customer_id: number | string; email: string }[];
+        const idOf = new Map(returned.map((r) => [`${r.customer_id}\u0000${r.email}`, asNumber(r.id)]));
+        ids = chunk.map((r) => idOf.get(`${r.customerId}\u0000${r.email}`)!);
+      }
+      chunk.forEach((r, i) => {
+        out.push({
+          id: ids[i]!,
+          customerId: r.customerId,
+          email: r.email,
+          waNumber: r.waNumber,
+          tpNumber: r.tpNumber,
+          isPrimary: r.isPrimary,
+          isActive: r.isActive,
+          createdAt: now,
+          updatedAt: now,
+        });
+      });
+    }
+    return out;
   }
 
-  /** The same filter on the contacts table alone, by column name (for SQL built outside a model query). */
-  function columnWhere(filter: ContactFilter): WhereOptions {
-    return {
-      ...(filter.customerId !== undefined ? { customer_id: filter.customerId } : {}),
-      ...(filter.isActive !== undefined ? { is_active: filter.isActive } : {}),
-      ...(filter.isPrimary !== undefined ? { is_primary: filter.isPrimary } : {}),
-    };
+  /** The filters on the contacts table's own columns, as SQL conditions and their parameters. */
+  function columnConditions(filter: ContactFilter, ...extra: (SqlCondition | undefined)[]) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of [
+      ['customer_id', filter.customerId],
+      ['is_active', filter.isActive],
+      ['is_primary', filter.isPrimary],
+    ] as const) {
+      if (value === undefined) continue;
+      conditions.push(`${column} = ?`);
+      params.push(value);
+    }
+    for (const condition of extra) {
+      if (!condition) continue;
+      conditions.push(condition.sql);
+      params.push(...condition.params);
+    }
+    return { sql: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
   }
 
   return {
     /**
      * A page and the total. Without a search, every filter is on the contacts table, and every contact has its
-     * customer (a foreign key): the total is counted on the contacts table alone, from an index, and the page's
+     * customer (a foreign key): the total comes from the counters or a customer's index entries, and the page's
      * ids are read from the order's index before the join, so that a deep page skips index entries rather than
-     * joined rows. A search reads the customer's columns, so it counts and pages over the join.
+     * joined rows (and a keyset page starts at its place in that index). A search counts and pages over the contacts table too, its customer's columns matched in a
+     * subquery (search.ts), each from its own index where the database has one.
      */
-    async list(filter: ContactFilter, order: { by: ContactOrder; desc: boolean }, limit: number, offset: number) {
-      const dir = order.desc ? 'DESC' : 'ASC';
-      const orderBy: [string, string][] =
-        order.by === 'id'
-          ? [['id', dir]]
-          : [
-              [order.by, dir],
-              ['id', dir],
-            ];
-      if (filter.searchTerms?.length) {
-        const { count, rows } = await Contact.findAndCountAll({
-          where: where(filter),
-          include: [withCustomer],
-          order: orderBy,
-          limit,
-          offset,
-        });
-        return { count, rows };
-      }
+    async list(
+      filter: ContactFilter,
+      order: { by: ContactOrder; desc: boolean },
+      limit: number,
+      offset: number,
+      keyset?: Keyset,
+    ) {
+      if (filter.customerId !== undefined && !fitsId(filter.customerId)) return { count: 0, rows: [] };
       const column = { created_at: 'created_at', email: 'email', id: 'id' }[order.by];
-      const pageIds = (
-        sequelize.getQueryInterface() as unknown as {
-          queryGenerator: { selectQuery(table: string, options: object): string };
-        }
-      ).queryGenerator
-        .selectQuery('contacts', {
-          attributes: ['id'],
-          where: columnWhere(filter),
-          order:
-            column === 'id'
-              ? [['id', dir]]
-              : [
-                  [column, dir],
-                  ['id', dir],
-                ],
-          limit,
-          offset,
-        })
-        .replace(/;\s*$/, '');
-      const [count, rows] = await Promise.all([
-        Contact.count({ where: where(filter) }),
-        Contact.findAll({
-          // The extra derived table: MariaDB takes no LIMIT in an IN subquery.
-          where: { id: { [Op.in]: literal(`(SELECT id FROM (${pageIds}) AS page)`) } },
-          include: [withCustomer],
-          order: orderBy,
-        }),
+      // A backward keyset page is read in the opposite order from its boundary, then turned around.
+      const backward = keyset?.backward ?? false;
+      const dir = order.desc !== backward ? 'DESC' : 'ASC';
+      const orderSql = (t: string) => (column === 'id' ? `${t}id ${dir}` : `${t}${column} ${dir}, ${t}id ${dir}`);
+      // A search is one predicate on the contacts table for the total and the page (search.ts: per-table
+      // conditions the search indexes answer, no join to scan).
+      const search = filter.searchTerms?.length ? contactSearch(dialect, filter.searchTerms, 'contacts') : undefined;
+      const matching = columnConditions(filter, search);
+      const after = keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined;
+      const window = after ? columnConditions(filter, search, after) : matching;
+      // The total: without a search or a customer, the database's counter for the flags (0002-counters), no
+      // count over the table; a customer's contacts from its index entries; a search from its index.
+      const count =
+        !search && filter.customerId === undefined
+          ? counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary })
+          : read
+              .select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params)
+              .then((r) => asNumber(r[0]?.n));
+      // PostgreSQL searches: the matches first (a MATERIALIZED CTE), then sorted. Left to itself, its planner
+      // bets on walking the order's index until a page of matches turns up (its estimate for a rare substring
+      // is never below 0.01% of rows per column), which scans the whole table when the term is rare.
+      const pageIds =
+        search && dialect === 'postgres'
+          ? `WITH m AS MATERIALIZED (SELECT id, created_at, email FROM contacts${window.sql}) SELECT id FROM m`
+          : `SELECT id FROM contacts${window.sql}`;
+      const [total, rows] = await Promise.all([
+        count,
+        read.select(
+          `${SELECT_CONTACTS} JOIN (${pageIds} ORDER BY ${orderSql('')} LIMIT ? OFFSET ?) page
+           ON page.id = c.id ORDER BY ${orderSql('c.')}`,
+          [...window.params, limit, offset],
+        ),
       ]);
-      return { count, rows };
+      const records = rows.map(contactRecord);
+      return { count: total, rows: backward ? records.reverse() : records };
     },
 
-    byId(id: number, transaction?: Transaction) {
-      return Contact.findByPk(id, { include: [withCustomer], transaction });
+    async byId(id: number): Promise<ContactRecord | undefined> {
+      if (!fitsId(id)) return undefined;
+      const [row] = await read.select(`${SELECT_CONTACTS} WHERE c.id = ?`, [id]);
+      return row && contactRecord(row);
     },
 
-    ofCustomer(customerId: number) {
-      return Contact.findAll({
-        where: { customerId },
-        include: [withCustomer],
-        order: [
-          ['isPrimary', 'DESC'],
-          ['createdAt', 'DESC'],
-          ['id', 'DESC'],
-        ],
-      });
+    /** A customer's contacts: the primary first, then the newest. */
+    async ofCustomer(customerId: number): Promise<ContactRecord[]> {
+      if (!fitsId(customerId)) return [];
+      const rows = await read.select(`${SELECT_CONTACTS} WHERE c.customer_id = ? ${BY_CUSTOMER_ORDER}`, [customerId]);
+      return rows.map(contactRecord);
     },
 
-    ofCustomers(customerIds: number[]) {
-      if (customerIds.length === 0) return Promise.resolve([]);
-      return Contact.findAll({
-        where: { customerId: customerIds },
-        include: [withCustomer],
-        order: [
-          ['isPrimary', 'DESC'],
-          ['createdAt', 'DESC'],
-          ['id', 'DESC'],
-        ],
-      });
+    async ofCustomers(customerIds: number[]): Promise<ContactRecord[]> {
+      if (customerIds.length === 0) return [];
+      const rows = await read.select(
+        `${SELECT_CONTACTS} WHERE c.customer_id IN (${customerIds.map(() => '?').join(', ')}) ${BY_CUSTOMER_ORDER}`,
+        customerIds,
+      );
+      return rows.map(contactRecord);
     },
 
     /** Contacts of these customers holding any of these e-mails or numbers, in the same column. */
-    clashes(
+    /**
+     * The customers a contact write names, their rows locked for the transaction where the database has row
+     * locks (in id order, so that two writers cannot deadlock): the columns the checks and the answers need,
+     * as plain rows (a model query's building and instances cost more than the read).
+     */
+    async lockCustomers(ids: number[], transaction: Transaction): Promise<ContactCustomer[]> {
+      if (ids.length === 0) return [];
+      const list = [...new Set(ids)].map((id) => sequelize.escape(Math.trunc(id))).join(', ');
+      const rows = (await sequelize.query(
+        `SELECT id, is_active, first_name, last_name, username, customer_id FROM customers
+         WHERE id IN (${list}) ORDER BY id${dialect === 'sqlite' ? '' : ' FOR UPDATE'}`,
+        { transaction, type: QueryTypes.SELECT, raw: true },
+      )) as Row[];
+      return rows.map((r) => ({
+        id: asNumber(r.id),
+        isActive: asBoolean(r.is_active),
+        firstName: r.first_name as string,
+        lastName: r.last_name as string,
+        username: r.username as string,
+        customerId: (r.customer_id as string | null) ?? null,
+      }));
+    },
+
+    async clashes(
       customerIds: number[],
       values: { emails: string[]; waNumbers: string[]; tpNumbers: string[] },
       transaction: Transaction,
       exceptId?: number,
-    ) {
-      return Contact.findAll({
-        attributes: ['id', 'customerId', 'email', 'waNumber', 'tpNumber'],
-        where: {
-          customerId: customerIds,
-          ...(exceptId !== undefined ? { id: { [Op.ne]: exceptId } } : {}),
-          [Op.or]: [{ email: values.emails }, { waNumber: values.waNumbers }, { tpNumber: values.tpNumbers }],
-        },
-        transaction,
-      });
+    ): Promise<Pick<ContactRow, 'id' | 'customerId' | 'email' | 'waNumber' | 'tpNumber'>[]> {
+      // Plain SQL and rows: the model query's building and instances cost more than the read. Values are
+      // escaped into the text as Sequelize inlines them (a bulk check has thousands; SQLite binds them slowly).
+      const list = (items: (string | number)[]) => [...new Set(items)].map((v) => sequelize.escape(v)).join(', ');
+      const any = (
+        [
+          ['email', values.emails],
+          ['wa_number', values.waNumbers],
+          ['tp_number', values.tpNumbers],
+        ] as const
+      )
+        .filter(([, items]) => items.length > 0)
+        .map(([column, items]) => `${column} IN (${list(items)})`);
+      if (customerIds.length === 0 || any.length === 0) return [];
+      const except = exceptId !== undefined ? ` AND id <> ${sequelize.escape(Math.trunc(exceptId))}` : '';
+      const rows = (await sequelize.query(
+        `SELECT id, customer_id, email, wa_number, tp_number FROM contacts
+         WHERE customer_id IN (${list(customerIds.map(Math.trunc))})${except} AND (${any.join(' OR ')})`,
+        { transaction, type: QueryTypes.SELECT, raw: true },
+      )) as Row[];
+      return rows.map((r) => ({
+        id: asNumber(r.id),
+        customerId: asNumber(r.customer_id),
+        email: r.email as string,
+        waNumber: r.wa_number as string,
+        tpNumber: r.tp_number as string,
+      }));
     },
 
     /**
@@ -173,26 +333,25 @@ export function contactsRepo(sequelize: Sequelize) {
 
     /** Clears the primary flag of every contact of these customers (but `exceptId`). */
     async demotePrimaries(customerIds: number[], transaction: Transaction, exceptId?: number) {
-      await Contact.update(
-        { isPrimary: false },
-        {
-          where: {
-            customerId: customerIds,
-            isPrimary: true,
-            ...(exceptId !== undefined ? { id: { [Op.ne]: exceptId } } : {}),
-          },
-          transaction,
-        },
-      );
+      // Plain SQL: Model.update builds and validates an instance first, for one flag and the timestamp.
+      const bind: unknown[] = [...customerIds];
+      let sql = `UPDATE contacts SET is_primary = FALSE, updated_at = ${sequelize.escape(new Date())}
+        WHERE customer_id IN (${customerIds.map((_, i) => `$${i + 1}`).join(', ')}) AND is_primary = TRUE`;
+      if (exceptId !== undefined) {
+        bind.push(exceptId);
+        sql += ` AND id <> $${bind.length}`;
+      }
+      await sequelize.query(sql, { bind, transaction, type: QueryTypes.UPDATE });
     },
 
-    insert(customerId: number, values: ContactValues, transaction: Transaction) {
-      return Contact.create({ customerId, ...values }, { transaction });
+    async insert(customerId: number, values: ContactValues, transaction: Transaction): Promise<ContactRow> {
+      const [row] = await insertRows([{ customerId, ...values }], transaction);
+      return row!;
     },
 
-    /** One multi-row insert; returns the rows with their ids. */
-    async insertMany(rows: (ContactValues & { customerId: number })[], transaction: Transaction) {
-      return Contact.bulkCreate(rows as unknown as Record<string, unknown>[], { transaction, returning: true });
+    /** One multi-row insert (per 1,000 rows); returns the rows with their ids, in the order given. */
+    insertMany(rows: (ContactValues & { customerId: number })[], transaction: Transaction) {
+      return insertRows(rows, transaction);
     },
 
     async update(contact: Contact, values: Partial<ContactValues>, transaction: Transaction) {
@@ -204,25 +363,9 @@ export function contactsRepo(sequelize: Sequelize) {
       return (await Contact.destroy({ where: { id } })) > 0;
     },
 
-    /** All six figures in one statement. */
-    async stats() {
-      const [row] = (await sequelize.query(
-        `SELECT
-           (SELECT COUNT(*) FROM contacts) AS total,
-           (SELECT COUNT(*) FROM contacts WHERE is_active = TRUE) AS active,
-           (SELECT COUNT(*) FROM contacts WHERE is_primary = TRUE) AS primaries,
-           (SELECT COUNT(DISTINCT customer_id) FROM contacts) AS with_contacts,
-           (SELECT COUNT(*) FROM customers) AS customers`,
-        { plain: false, raw: true, type: 'SELECT' },
-      )) as Record<string, number | string>[];
-      const n = (k: string) => Number(row?.[k] ?? 0);
-      return {
-        total: n('total'),
-        active: n('active'),
-        primaries: n('primaries'),
-        withContacts: n('with_contacts'),
-        customers: n('customers'),
-      };
+    /** The statistics' figures in one statement, from the counters the database keeps (counters.ts). */
+    stats() {
+      return counters.stats();
     },
   };
 }

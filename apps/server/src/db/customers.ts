@@ -1,7 +1,9 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import { countersRepo } from './counters.js';
 import { Customer } from './models/index.js';
-import { substringMatch } from './search.js';
+import { asBoolean, asDate, asNumber, type Reader, type Row } from './reads.js';
+import { customerSearch } from './search.js';
 
 export interface CustomerFilter {
   isActive?: boolean;
@@ -21,17 +23,60 @@ export interface CustomerValues {
   isActive: boolean;
 }
 
+/** A customer as the reads return it. */
+export interface CustomerRecord {
+  id: number;
+  customerId: string | null;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  nic: string;
+  phoneNumber: string | null;
+  address: string | null;
+  isVerified: boolean;
+  isActive: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+// The hot reads (customer contacts, customers with contacts) as SQL through the reader (reads.ts).
+const SELECT_CUSTOMERS = `SELECT id, customer_id, username, email, first_name, last_name, nic, phone_number, address,
+  is_verified, is_active, created_at, updated_at FROM customers`;
+const INT_MAX = 2_147_483_647;
+
+function customerRecord(r: Row): CustomerRecord {
+  return {
+    id: asNumber(r.id),
+    customerId: (r.customer_id as string | null) ?? null,
+    username: r.username as string,
+    email: r.email as string,
+    firstName: r.first_name as string,
+    lastName: r.last_name as string,
+    nic: r.nic as string,
+    phoneNumber: (r.phone_number as string | null) ?? null,
+    address: (r.address as string | null) ?? null,
+    isVerified: asBoolean(r.is_verified),
+    isActive: asBoolean(r.is_active),
+    createdAt: asDate(r.created_at),
+    updatedAt: asDate(r.updated_at),
+  };
+}
+
 /** `CUST` and the id, at least 6 digits: unique because the id is, with no max+1 race. */
 export const customerCode = (id: number) => `CUST${String(id).padStart(6, '0')}`;
 
-export function customersRepo(sequelize: Sequelize) {
+export function customersRepo(sequelize: Sequelize, read: Reader) {
+  const counters = countersRepo(read);
+  // The columns of customers_fts (migration 0003), which SQLite's search reads candidates from.
   const searchColumns = ['first_name', 'last_name', 'username', 'email', 'customer_id', 'nic', 'phone_number'];
+  const idColumn = `${sequelize.getQueryInterface().quoteIdentifier('Customer')}.id`;
 
   function where(filter: CustomerFilter): WhereOptions {
     const and: WhereOptions[] = [];
     if (filter.isActive !== undefined) and.push({ isActive: filter.isActive });
     if (filter.isVerified !== undefined) and.push({ isVerified: filter.isVerified });
-    if (filter.searchTerms?.length) and.push(substringMatch(sequelize, searchColumns, filter.searchTerms));
+    if (filter.searchTerms?.length) and.push(customerSearch(sequelize, idColumn, searchColumns, filter.searchTerms));
     return { [Op.and]: and };
   }
 
@@ -54,20 +99,24 @@ export function customersRepo(sequelize: Sequelize) {
       });
     },
 
-    /** A page of customers, newest first, with the total. */
-    page(limit: number, offset: number) {
-      return Customer.findAndCountAll({
-        order: [
-          ['createdAt', 'DESC'],
-          ['id', 'DESC'],
-        ],
-        limit,
-        offset,
-      });
+    /** A page of customers, newest first, with the total (from the counters: no count over the table). */
+    async page(limit: number, offset: number) {
+      const [count, rows] = await Promise.all([
+        counters.customerCount(),
+        read.select(
+          `${SELECT_CUSTOMERS} JOIN (SELECT id AS page_id FROM customers ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+           page ON page.page_id = customers.id ORDER BY created_at DESC, id DESC`,
+          [limit, offset],
+        ),
+      ]);
+      return { count, rows: rows.map(customerRecord) };
     },
 
-    byId(id: number, transaction?: Transaction) {
-      return Customer.findByPk(id, { transaction });
+    async byId(id: number): Promise<CustomerRecord | undefined> {
+      // Ids are INTEGER columns: a larger one names no row (and PostgreSQL refuses such a parameter).
+      if (id > INT_MAX) return undefined;
+      const [row] = await read.select(`${SELECT_CUSTOMERS} WHERE id = ?`, [id]);
+      return row && customerRecord(row);
     },
 
     /** The customer, its row locked for the transaction where the database has row locks. */

@@ -1,15 +1,17 @@
 import { Sequelize as PlainSequelize } from 'sequelize';
 import { connectionOptions, type Database, type DatabaseOptions, openDatabase } from './connection.js';
 import { contactsRepo } from './contacts.js';
+import { countersRepo } from './counters.js';
 import { customersRepo } from './customers.js';
 import { migrate } from './migrate.js';
+import { reader } from './reads.js';
 import { seedRepo } from './seed.js';
 import { inTransaction } from './transaction.js';
 import { refreshTokensRepo, usersRepo } from './users.js';
 
 export type { Transaction } from 'sequelize';
-export type { ContactFilter, ContactOrder, ContactValues } from './contacts.js';
-export type { CustomerFilter, CustomerValues } from './customers.js';
+export type { ContactFilter, ContactOrder, ContactRecord, ContactValues, Keyset } from './contacts.js';
+export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export { violatedColumns } from './errors.js';
 export type { Contact, Customer, User } from './models/index.js';
@@ -20,6 +22,8 @@ export interface Store {
   dialect: Database['dialect'];
   contacts: ReturnType<typeof contactsRepo>;
   customers: ReturnType<typeof customersRepo>;
+  /** The counts the database keeps with triggers (migration 0002): no table scans. */
+  counters: ReturnType<typeof countersRepo>;
   users: ReturnType<typeof usersRepo>;
   refreshTokens: ReturnType<typeof refreshTokensRepo>;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
@@ -33,10 +37,12 @@ export interface Store {
 export function openStore(options: DatabaseOptions): Store {
   const db = openDatabase(options);
   const { sequelize } = db;
+  const read = reader(sequelize, db.dialect);
   return {
     dialect: db.dialect,
-    contacts: contactsRepo(sequelize),
-    customers: customersRepo(sequelize),
+    contacts: contactsRepo(sequelize, read),
+    customers: customersRepo(sequelize, read),
+    counters: countersRepo(read),
     users: usersRepo(),
     refreshTokens: refreshTokensRepo(),
     seed: seedRepo(sequelize),
@@ -55,6 +61,9 @@ export function openStore(options: DatabaseOptions): Store {
         await primary.close();
       }
     },
-    close: () => db.close(),
+    close: async () => {
+      await read.close();
+      await db.close();
+    },
   };
 }

@@ -70,3 +70,34 @@ class Database extends sqlite3.Database {
 }
 
 export const sqliteModule = Object.create(sqlite3, { Database: { value: Database } }) as typeof sqlite3;
+
+interface SqliteConnectionManager {
+  connections: Record<string, unknown>;
+  getConnection(options?: { uuid?: string }): Promise<unknown>;
+  releaseConnection(connection: unknown, force?: boolean): unknown;
+  destroyConnection(connection: unknown): Promise<void>;
+}
+
+/**
+ * Sequelize opens a new SQLite connection for every transaction and closes it after: about a millisecond,
+ * and each write starts on a cold page cache. Write transactions already run one at a time in this process
+ * (transaction.ts), so they all get one long-lived connection here instead; reads outside transactions keep
+ * the default connection. A second transaction begun while one is open on it would fail at BEGIN, loudly.
+ */
+export function shareWriterConnection(sequelize: unknown): void {
+  const manager = (sequelize as { connectionManager: SqliteConnectionManager }).connectionManager;
+  const get = manager.getConnection.bind(manager);
+  const release = manager.releaseConnection.bind(manager);
+  const destroy = manager.destroyConnection.bind(manager);
+  const WRITER = 'writer';
+  const isWriter = (connection: unknown) => connection !== undefined && manager.connections[WRITER] === connection;
+  manager.getConnection = (options) =>
+    options?.uuid && options.uuid !== 'default' ? get({ ...options, uuid: WRITER }) : get(options);
+  manager.releaseConnection = (connection, force) => (isWriter(connection) ? undefined : release(connection, force));
+  // After a failed rollback Sequelize destroys the connection: the next transaction opens a fresh one.
+  manager.destroyConnection = async (connection) => {
+    if (!isWriter(connection)) return destroy(connection);
+    delete manager.connections[WRITER];
+    (connection as { close(cb?: () => void): void }).close();
+  };
+}

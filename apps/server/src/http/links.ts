@@ -11,8 +11,20 @@ function pageUrl(req: Request, page: number): string {
   return url.toString();
 }
 
+/** This request's absolute URL with `cursor` set (keyset paging). */
+function cursorUrl(req: Request, cursor: string): string {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  url.searchParams.delete('page');
+  url.searchParams.set('cursor', cursor);
+  return url.toString();
+}
+
 /** The neighbours of a page as absolute URLs. */
 export function neighbours(req: Request, p: Paged<unknown>) {
+  if (p.cursors) {
+    const { next, previous } = p.cursors;
+    return { next: next && cursorUrl(req, next), previous: previous && cursorUrl(req, previous) };
+  }
   return {
     next: hasNext(p) ? pageUrl(req, p.page + 1) : null,
     previous: p.page > 1 ? pageUrl(req, p.page - 1) : null,

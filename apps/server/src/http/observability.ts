@@ -1,8 +1,8 @@
+import cluster from 'node:cluster';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppRoute } from '@ts-rest/core';
 import type { Request, RequestHandler, Response } from 'express';
-import { pinoHttp } from 'pino-http';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { AppError, type Principal } from '../services/index.js';
 import { requestIdOf } from './requestId.js';
@@ -28,37 +28,33 @@ const statusOf = (res: Response) => (res.headersSent ? res.statusCode : 'aborted
  * One JSON line per request, when its answer is sent (or the client goes away): request id (the
  * `X-Request-Id` of the answer), method, route template, status, duration, client address and user id.
  * Nothing from the headers, the body or the query string is logged, so no password, token or
- * Authorization header can reach a log line.
+ * Authorization header can reach a log line. Written here rather than with pino-http, which makes a child
+ * logger per request even when the level drops the line: at LOG_LEVEL=warn a request costs no logging work.
  */
 export function requestLog(logger: Logger): RequestHandler {
-  const fields = (req: Request, res: Response, responseTime: number) => ({
-    method: req.method,
-    route: routeOf(req),
-    status: statusOf(res),
-    durationMs: responseTime,
-    address: req.ip,
-    userId: (res.locals.principal as Principal | undefined)?.userId,
-  });
-  return pinoHttp({
-    logger,
-    genReqId: (_req, res) => requestIdOf(res as Response),
-    customAttributeKeys: { reqId: 'requestId' },
-    // Bind only the request id to req.log: pino-http's default binds the whole request, headers included.
-    quietReqLogger: true,
-    quietResLogger: true,
-    customLogLevel: (_req, res, err) => {
-      if (err || res.statusCode >= 500) return 'error';
-      if (res.statusCode === 429) return 'warn';
-      return 'info';
-    },
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request',
-    customSuccessObject: (req, res, val: { responseTime: number }) =>
-      fields(req as Request, res as Response, val.responseTime),
-    // The error itself, with its stack, is logged once by the error handler.
-    customErrorObject: (req, res, _err, val: { responseTime: number }) =>
-      fields(req as Request, res as Response, val.responseTime),
-  }) as unknown as RequestHandler;
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once('close', () => {
+      const status = statusOf(res);
+      // The error itself, with its stack, is logged once by the error handler. A client that went away
+      // (`aborted`) is no fault of the server: info, like any answer.
+      const level = status === 'aborted' ? 'info' : status >= 500 ? 'error' : status === 429 ? 'warn' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        {
+          requestId: requestIdOf(res),
+          method: req.method,
+          route: routeOf(req),
+          status,
+          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          address: req.ip,
+          userId: (res.locals.principal as Principal | undefined)?.userId,
+        },
+        'request',
+      );
+    });
+    next();
+  };
 }
 
 export interface Metrics {
@@ -76,6 +72,12 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // In a worker, this registry is what the primary collects (see clusterMetrics below).
+  // (Constructing an AggregatorRegistry is what makes prom-client answer the primary's requests.)
+  if (cluster.isWorker) {
+    void new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'http_requests_total',
@@ -117,7 +119,7 @@ export function createMetrics(): Metrics {
         }
         res.setHeader('Content-Type', registry.contentType);
         res.setHeader('Cache-Control', 'no-store');
-        res.end(await registry.metrics());
+        res.end(cluster.isWorker ? await clusterMetrics() : await registry.metrics());
       } catch (err) {
         next(err);
       }
@@ -131,4 +133,46 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
   const digest = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(digest(given), digest(token));
+}
+
+// With WORKERS > 1, a scrape reaches one worker: it asks the primary, which gathers every worker's metrics
+// (prom-client's AggregatorRegistry: counters and histograms summed) and answers over the IPC channel.
+const METRICS_REQUEST = 'ccm:metrics-request';
+const METRICS_ANSWER = 'ccm:metrics-answer';
+type MetricsAnswer = { type: typeof METRICS_ANSWER; id: number; text?: string; error?: string };
+let nextRequest = 0;
+
+/** In a worker: the metrics of all workers, from the primary. */
+function clusterMetrics(): Promise<string> {
+  const id = nextRequest++;
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: MetricsAnswer) => {
+      if (m?.type !== METRICS_ANSWER || m.id !== id) return;
+      finish();
+      if (m.text !== undefined) resolve(m.text);
+      else reject(new Error(`metrics: ${m.error}`));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error('metrics: the primary did not answer'));
+    }, 10_000);
+    const finish = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    process.on('message', onMessage);
+    process.send?.({ type: METRICS_REQUEST, id });
+  });
+}
+
+/** In the primary: answers the workers' requests for everyone's metrics. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, m: { type?: string; id?: number }) => {
+    if (m?.type !== METRICS_REQUEST) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: METRICS_ANSWER, id: m.id, text }),
+      (err: Error) => worker.send({ type: METRICS_ANSWER, id: m.id, error: err.message }),
+    );
+  });
 }

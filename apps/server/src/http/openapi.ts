@@ -286,4 +286,13 @@ export function buildOpenApiDocument() {
 }
 
 /** Built once, when the server starts. */
-export const openApiDocument = buildOpenApiDocument();
+let built: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+/**
+ * The document, built on its first request rather than at start-up: building it makes some 25 MB of
+ * short-lived objects, which would grow every worker's heap for a route most of them never serve.
+ */
+export const openApiDocument = () => {
+  built ??= buildOpenApiDocument();
+  return built;
+};

@@ -100,9 +100,9 @@ export function restRouter(services: Services) {
         return ok('Ready', { status: 'ready' as const, database: 'ok' as const });
       },
     },
-    // Both built once at start-up (openapi.ts, docs.ts).
+    // Both built once (openapi.ts, docs.ts).
     docs: {
-      openapi: async () => ({ status: 200, body: openApiDocument }),
+      openapi: async () => ({ status: 200, body: openApiDocument() }),
       page: async () => ({ status: 200, body: docsPage }),
     },
   });

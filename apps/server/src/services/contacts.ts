@@ -12,11 +12,11 @@ import {
   type FieldErrors,
 } from '@ccm/contract';
 import type { z } from 'zod';
-import type { Contact, ContactValues, Customer, Store } from '../db/index.js';
+import type { Contact, ContactOrder, ContactRecord, ContactValues, Customer, Store } from '../db/index.js';
 import { violatedColumns } from '../db/index.js';
 import { contactDto, customerRefDto, customerWithContactsDto } from './dto.js';
 import { addFieldError, fieldErrorsFromZod, notFound, validationError } from './errors.js';
-import { offsetOf, type Paged, paged } from './pagination.js';
+import { decodeCursor, encodeCursor, offsetOf, type Paged, paged } from './pagination.js';
 import { INVALID_PHONE, toE164 } from './phone.js';
 
 type CreateData = z.output<typeof ContactCreateSchema>;
@@ -45,9 +45,29 @@ function duplicateError(err: unknown): Error {
   return validationError(fields);
 }
 
+/** The value a keyset cursor holds for the list's sort column. */
+function sortValue(by: ContactOrder, r: ContactRecord): string | number {
+  if (by === 'created_at') return r.createdAt.toISOString();
+  return by === 'email' ? r.email : r.id;
+}
+
+/** A cursor's sort value has the column's type (a forged one must not reach SQL as an invalid date). */
+function validSortValue(by: ContactOrder, value: string | number): boolean {
+  if (by === 'created_at')
+    return typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /^\d{4}-/.test(value);
+  return by === 'email' ? typeof value === 'string' : Number.isSafeInteger(value);
+}
+
 export function contactsService(store: Store, settings: { phoneRegion: string }) {
-  /** Phone numbers to E.164; the field errors of those that are not valid numbers. */
-  function normalizePhones<T extends { wa_number?: string; tp_number?: string }>(data: T, errors: FieldErrors) {
+  /**
+   * Phone numbers to E.164; the field errors of those that are not valid numbers. `seen` keeps the answers
+   * of one request (a bulk import repeats numbers): parsing is the costly part of an item's checks.
+   */
+  function normalizePhones<T extends { wa_number?: string; tp_number?: string }>(
+    data: T,
+    errors: FieldErrors,
+    seen?: Map<string, string | undefined>,
+  ) {
     const out: { waNumber?: string; tpNumber?: string } = {};
     for (const [field, key] of [
       ['wa_number', 'waNumber'],
@@ -55,21 +75,28 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
     ] as const) {
       const raw = data[field];
       if (raw === undefined) continue;
-      const e164 = toE164(raw, settings.phoneRegion);
+      let e164 = seen?.get(raw);
+      if (e164 === undefined && !seen?.has(raw)) {
+        e164 = toE164(raw, settings.phoneRegion);
+        seen?.set(raw, e164);
+      }
       if (e164) out[key] = e164;
       else addFieldError(errors, field, INVALID_PHONE);
     }
     return out;
   }
 
-  function customerError(customer: Customer | undefined | null, id: number): string | undefined {
+  function customerError(customer: Pick<Customer, 'isActive'> | undefined | null, id: number): string | undefined {
     if (!customer) return `Customer ${id} does not exist.`;
     if (!customer.isActive) return 'Contacts cannot be added to an inactive customer.';
     return undefined;
   }
 
   /** Field errors for values that other contacts of the customer already hold. */
-  function clashErrors(values: Partial<ContactValues>, others: Contact[]): FieldErrors {
+  function clashErrors(
+    values: Partial<ContactValues>,
+    others: Pick<Contact, 'email' | 'waNumber' | 'tpNumber'>[],
+  ): FieldErrors {
     const errors: FieldErrors = {};
     for (const o of others) {
       if (values.email !== undefined && o.email === values.email) addFieldError(errors, 'email', DUPLICATE.email!);
@@ -96,22 +123,54 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
       // A search for a whole phone number also finds it as stored (E.164).
       const asPhone = query.search ? toE164(query.search, settings.phoneRegion) : undefined;
       if (asPhone && asPhone !== query.search) terms.push(asPhone);
-      const { count, rows } = await store.contacts.list(
-        {
-          customerId: query.customer_id,
-          isActive: query.is_active,
-          isPrimary: query.is_primary,
-          searchTerms: terms,
-        },
-        { by: query.ordering.replace(/^-/, '') as 'created_at' | 'email' | 'id', desc: query.ordering.startsWith('-') },
-        query.page_size,
-        offsetOf(query),
-      );
-      return paged(
-        query,
+      const filter = {
+        customerId: query.customer_id,
+        isActive: query.is_active,
+        isPrimary: query.is_primary,
+        searchTerms: terms,
+      };
+      const by = query.ordering.replace(/^-/, '') as ContactOrder;
+      const order = { by, desc: query.ordering.startsWith('-') };
+      if (query.cursor === undefined) {
+        const { count, rows } = await store.contacts.list(filter, order, query.page_size, offsetOf(query));
+        return paged(
+          query,
+          count,
+          rows.map((r) => contactDto(r)),
+        );
+      }
+
+      // Keyset paging: one row more than the page tells whether there is a further page in that direction.
+      if (query.page !== 1) throw validationError({ cursor: ['Use either page or cursor, not both.'] });
+      const at = query.cursor === '' ? undefined : decodeCursor(query.cursor, query.ordering);
+      if (query.cursor !== '' && !(at && validSortValue(by, at.value))) {
+        throw validationError({ cursor: ['Invalid cursor.'] });
+      }
+      const backward = at?.backward ?? false;
+      const { count, rows } = await store.contacts.list(filter, order, query.page_size + 1, 0, {
+        after: at && { value: at.value, id: at.id },
+        backward,
+      });
+      const more = rows.length > query.page_size;
+      const page = backward
+        ? rows.slice(rows.length - Math.min(rows.length, query.page_size))
+        : rows.slice(0, query.page_size);
+      const first = page[0];
+      const last = page[page.length - 1];
+      const position = (r: ContactRecord, back: boolean) =>
+        encodeCursor({ ordering: query.ordering, value: sortValue(by, r), id: r.id, backward: back });
+      return {
         count,
-        rows.map((r) => contactDto(r)),
-      );
+        page: 1,
+        pageSize: query.page_size,
+        results: page.map((r) => contactDto(r)),
+        cursors: {
+          // Forward: a next page if a row was left over; a previous one unless this page started the list.
+          // Backward: the mirror image.
+          next: last && (backward || more) ? position(last, false) : null,
+          previous: first && (backward ? more : at !== undefined) ? position(first, true) : null,
+        },
+      };
     },
 
     async get(id: number): Promise<ContactDto> {
@@ -130,17 +189,19 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
         isActive: data.is_active,
       };
       return store.transaction(async (t) => {
-        const customer = await store.customers.lock(data.customer, t);
-        const bad = customerError(customer, data.customer);
-        if (bad || !customer) throw validationError({ customer: [bad ?? CUSTOMER_NOT_FOUND] });
-        const clash = clashErrors(
-          values,
-          await store.contacts.clashes(
-            [customer.id],
+        // Both statements are sent at once: a connection runs them in order, so the read still follows the
+        // lock, but without a trip through the event loop between them (on SQLite, while holding the write lock).
+        const [[customer], others] = await Promise.all([
+          store.contacts.lockCustomers([data.customer], t),
+          store.contacts.clashes(
+            [data.customer],
             { emails: [values.email], waNumbers: [values.waNumber], tpNumbers: [values.tpNumber] },
             t,
           ),
-        );
+        ]);
+        const bad = customerError(customer, data.customer);
+        if (bad || !customer) throw validationError({ customer: [bad ?? CUSTOMER_NOT_FOUND] });
+        const clash = clashErrors(values, others);
         if (hasErrors(clash)) throw validationError(clash);
         if (values.isPrimary) await store.contacts.demotePrimaries([customer.id], t);
         const row = await store.contacts.insert(customer.id, values, t).catch((e) => {
@@ -225,6 +286,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
     async bulkCreate(items: unknown[]): Promise<BulkCreateResult> {
       const failures = new Map<number, FieldErrors>();
       const parsed: { index: number; values: ContactValues; customerId: number }[] = [];
+      const phonesSeen = new Map<string, string | undefined>();
       items.forEach((item, index) => {
         const result = ContactCreateSchema.safeParse(item);
         if (!result.success) {
@@ -232,7 +294,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
           return;
         }
         const errors: FieldErrors = {};
-        const phones = normalizePhones(result.data, errors);
+        const phones = normalizePhones(result.data, errors, phonesSeen);
         if (hasErrors(errors)) {
           failures.set(index, errors);
           return;
@@ -250,20 +312,24 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
         });
       });
 
-      const created = await (parsed.length === 0
-        ? Promise.resolve([])
+      const written = await (parsed.length === 0
+        ? Promise.resolve(undefined)
         : store.transaction(async (t) => {
             const customerIds = [...new Set(parsed.map((p) => p.customerId))];
-            const customers = new Map((await store.customers.lockMany(customerIds, t)).map((c) => [c.id, c]));
-            const existing = await store.contacts.clashes(
-              customerIds,
-              {
-                emails: parsed.map((p) => p.values.email),
-                waNumbers: parsed.map((p) => p.values.waNumber),
-                tpNumbers: parsed.map((p) => p.values.tpNumber),
-              },
-              t,
-            );
+            // Sent together, run in order by the connection (as in create).
+            const [locked, existing] = await Promise.all([
+              store.contacts.lockCustomers(customerIds, t),
+              store.contacts.clashes(
+                customerIds,
+                {
+                  emails: parsed.map((p) => p.values.email),
+                  waNumbers: parsed.map((p) => p.values.waNumber),
+                  tpNumbers: parsed.map((p) => p.values.tpNumber),
+                },
+                t,
+              ),
+            ]);
+            const customers = new Map(locked.map((c) => [c.id, c]));
             const taken = new Set<string>();
             const key = (customerId: number, field: string, value: string) =>
               `${customerId}\u0000${field}\u0000${value}`;
@@ -305,7 +371,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
               if (p.values.isPrimary) primaryInBatch.add(p.customerId);
               accepted.push(p);
             }
-            if (accepted.length === 0) return [];
+            if (accepted.length === 0) return undefined;
             if (primaryInBatch.size > 0) await store.contacts.demotePrimaries([...primaryInBatch], t);
             const rows = await store.contacts
               .insertMany(
@@ -315,8 +381,10 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
               .catch((e) => {
                 throw duplicateError(e);
               });
-            return rows.map((row) => contactDto(row, customers.get(row.customerId)));
+            return { rows, customers };
           }));
+      // The answers are built after the commit: on SQLite the write lock is held only as long as the writes.
+      const created = written ? written.rows.map((row) => contactDto(row, written.customers.get(row.customerId))) : [];
 
       const errors: BulkItemError[] = [...failures.entries()]
         .sort(([a], [b]) => a - b)

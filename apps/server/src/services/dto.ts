@@ -6,14 +6,20 @@ import type {
   UserAccount,
   User as UserDto,
 } from '@ccm/contract';
-import type { Contact, Customer, User } from '../db/index.js';
+import type { ContactRecord, CustomerRecord, User } from '../db/index.js';
 
 // Database rows to the contract's shapes: the one place that knows both.
 
-export const fullName = (c: Pick<Customer, 'firstName' | 'lastName'>) => `${c.firstName} ${c.lastName}`.trim();
+export const fullName = (c: Pick<CustomerRecord, 'firstName' | 'lastName'>) => `${c.firstName} ${c.lastName}`.trim();
 
-/** `contact.customer` must be loaded (the repositories always include it). */
-export function contactDto(contact: Contact, customer: Customer | undefined = contact.customer): ContactDto {
+/**
+ * A contact read by the reads (a plain record) or written through its model; its customer must be loaded
+ * (the repositories always include it).
+ */
+export function contactDto(
+  contact: Omit<ContactRecord, 'customer'> & { customer?: ContactRecord['customer'] },
+  customer: ContactRecord['customer'] | undefined = contact.customer,
+): ContactDto {
   if (!customer) throw new Error(`contact ${contact.id} loaded without its customer`);
   return {
     id: contact.id,
@@ -36,7 +42,7 @@ export function contactDto(contact: Contact, customer: Customer | undefined = co
   };
 }
 
-export function customerDto(c: Customer): CustomerDto {
+export function customerDto(c: CustomerRecord): CustomerDto {
   return {
     id: c.id,
     customer_id: c.customerId ?? '',
@@ -55,14 +61,14 @@ export function customerDto(c: Customer): CustomerDto {
   };
 }
 
-export const customerRefDto = (c: Customer): CustomerRef => ({
+export const customerRefDto = (c: CustomerRecord): CustomerRef => ({
   id: c.id,
   customer_id: c.customerId ?? '',
   full_name: fullName(c),
   username: c.username,
 });
 
-export function customerWithContactsDto(c: Customer, contacts: ContactDto[]): CustomerWithContacts {
+export function customerWithContactsDto(c: CustomerRecord, contacts: ContactDto[]): CustomerWithContacts {
   return {
     id: c.id,
     customer_id: c.customerId ?? '',

@@ -11,6 +11,8 @@ export interface Paged<T> {
   page: number;
   pageSize: number;
   results: T[];
+  /** Keyset paging: the cursors of the neighbouring pages (null at either end) instead of page numbers. */
+  cursors?: { next: string | null; previous: string | null };
 }
 
 /**
@@ -29,4 +31,32 @@ export function paged<T>(req: PageRequest, count: number, results: T[]): Paged<T
   return { count, page: req.page, pageSize: req.page_size, results };
 }
 
-export const hasNext = (p: Paged<unknown>) => p.page * p.pageSize < p.count;
+export const hasNext = (p: Paged<unknown>) => (p.cursors ? p.cursors.next !== null : p.page * p.pageSize < p.count);
+
+/**
+ * A place in an ordered list for keyset paging: the sort value and id of the row it starts after, and the
+ * direction (`previous` pages read backwards from their first row).
+ */
+export interface Position {
+  ordering: string;
+  value: string | number;
+  id: number;
+  backward: boolean;
+}
+
+/** Cursors are opaque to clients: base64url of a small JSON array, checked field by field when read back. */
+export const encodeCursor = (p: Position) =>
+  Buffer.from(JSON.stringify([p.ordering, p.value, p.id, p.backward ? 1 : 0])).toString('base64url');
+
+/** The position a cursor names, for this ordering; undefined for anything else (forged, stale, other list). */
+export function decodeCursor(cursor: string, ordering: string): Position | undefined {
+  try {
+    const [o, value, id, backward] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (o !== ordering || !Number.isSafeInteger(id) || (id as number) < 1) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+    if (backward !== 0 && backward !== 1) return undefined;
+    return { ordering, value, id: id as number, backward: backward === 1 };
+  } catch {
+    return undefined;
+  }
+}

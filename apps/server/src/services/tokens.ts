@@ -18,7 +18,15 @@ type TokenType = 'access' | 'refresh';
 const INVALID = 'Given token not valid for any token type';
 const isRole = (r: unknown): r is Role => RoleSchema.safeParse(r).success;
 
+/** Access tokens already verified, kept until they expire; bounded so that a flood of tokens cannot grow it. */
+const VERIFIED_MAX = 10_000;
+
 export function tokenIssuer(settings: TokenSettings) {
+  // A client sends the same access token on every call until it expires. Verifying it is an HMAC through
+  // WebCrypto (a hop to libuv's thread pool, which SQLite's queries also use) and a claims check: done
+  // once per token, then looked up. Only tokens that passed every check are kept, each until its expiry
+  // (with the same leeway jose allows), so the answer is the same as verifying again.
+  const verified = new Map<string, { principal: Principal; until: number }>();
   const sign = (type: TokenType, sub: number, claims: Record<string, unknown>, jti: string, ttl: number) =>
     new SignJWT({ ...claims, typ: type })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -56,10 +64,16 @@ export function tokenIssuer(settings: TokenSettings) {
     refresh: (userId: number, jti: string) => sign('refresh', userId, {}, jti, settings.refreshTtl),
 
     async principal(token: string): Promise<Principal> {
+      const known = verified.get(token);
+      if (known && Date.now() < known.until) return known.principal;
+      if (known) verified.delete(token);
       const p = await verify(token, 'access');
       const { role, username } = p.claims;
       if (!isRole(role) || typeof username !== 'string') throw unauthenticated(INVALID);
-      return { userId: p.sub, username, role };
+      const principal: Principal = Object.freeze({ userId: p.sub, username, role });
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { principal, until: ((p.claims.exp as number) + settings.leeway) * 1000 });
+      return principal;
     },
     verifyRefresh: (token: string) => verify(token, 'refresh'),
   };

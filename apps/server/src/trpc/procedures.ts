@@ -2,6 +2,7 @@ import {
   BulkCreateRequestSchema,
   BulkCreateResultSchema,
   ContactCreateSchema,
+  ContactCursorPageSchema,
   ContactListQuerySchema,
   ContactPatchSchema,
   ContactSchema,
@@ -65,6 +66,11 @@ const listInput = <T extends z.ZodTypeAny>(query: T) => query.default({});
 
 /** A page without the REST links: `{ count, page, page_size, results }`. */
 const pageOf = <T>(p: Paged<T>) => ({ count: p.count, page: p.page, page_size: p.pageSize, results: p.results });
+/** The contact list's page, with the keyset cursors when it was asked for by cursor. */
+const cursorPageOf = <T>(p: Paged<T>) => ({
+  ...pageOf(p),
+  ...(p.cursors ? { next_cursor: p.cursors.next, previous_cursor: p.cursors.previous } : {}),
+});
 
 /** The tRPC router over the services. Its type, AppRouter, is what tRPC clients are typed with. */
 export function createAppRouter(services: Services) {
@@ -169,8 +175,8 @@ export function createAppRouter(services: Services) {
     contacts: {
       list: procedure(contract.contacts.list)
         .input(listInput(ContactListQuerySchema))
-        .output(numberedPage(ContactSchema))
-        .query(async ({ input }) => pageOf(await contacts.list(input))),
+        .output(ContactCursorPageSchema)
+        .query(async ({ input }) => cursorPageOf(await contacts.list(input))),
       create: procedure(contract.contacts.create)
         .input(ContactCreateSchema)
         .output(ContactSchema)

@@ -1,0 +1,252 @@
+import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactBody, createContact, createCustomer } from './support/factories.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+// The counters the database keeps with triggers (migration 0002-counters) against real COUNT(*)s, after
+// writes of every kind: through the API (single, bulk, concurrent, demotions, toggles, deletes, cascades) and
+// straight in SQL around it (multi-row inserts and updates, moves between customers, cascades).
+
+let t: TestServer;
+let raw: Sequelize;
+let dialect: string;
+beforeAll(async () => {
+  t = await startTestServer();
+  const url = t.databaseUrl;
+  raw = url.startsWith('sqlite:')
+    ? new Sequelize({ dialect: 'sqlite', storage: url.slice('sqlite:'.length), logging: false })
+    : new Sequelize(url, { logging: false });
+  dialect = raw.getDialect();
+});
+afterAll(async () => {
+  await raw.close();
+  await t.close();
+});
+
+const select = (sql: string) => raw.query(sql, { type: QueryTypes.SELECT }) as Promise<Record<string, unknown>[]>;
+const num = (v: unknown) => Number(v);
+
+/** The figures counted from the tables. */
+async function real() {
+  const [row] = await select(
+    `SELECT (SELECT COUNT(*) FROM contacts) AS total,
+       (SELECT COUNT(*) FROM contacts WHERE is_active = TRUE) AS active,
+       (SELECT COUNT(*) FROM contacts WHERE is_primary = TRUE) AS primaries,
+       (SELECT COUNT(*) FROM contacts WHERE is_active = TRUE AND is_primary = TRUE) AS active_primaries,
+       (SELECT COUNT(DISTINCT customer_id) FROM contacts) AS with_contacts,
+       (SELECT COUNT(*) FROM customers) AS customers`,
+  );
+  const perCustomer = await select('SELECT customer_id, COUNT(*) AS n FROM contacts GROUP BY customer_id');
+  return {
+    figures: Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, num(v)])),
+    perCustomer: perCustomer.map((r) => [num(r.customer_id), num(r.n)]).sort((a, b) => a[0]! - b[0]!),
+  };
+}
+
+/** The same figures read from the counter tables. */
+async function counted() {
+  const keys = await select('SELECT is_active, is_primary, n FROM contact_counts');
+  const sum = (match: (a: boolean, p: boolean) => boolean) =>
+    keys.filter((r) => match(Boolean(num(r.is_active)), Boolean(num(r.is_primary)))).reduce((s, r) => s + num(r.n), 0);
+  const named = Object.fromEntries(
+    (await select('SELECT name, n FROM customer_counts')).map((r) => [r.name, num(r.n)]),
+  );
+  const perCustomer = await select('SELECT customer_id, n FROM customer_contact_counts');
+  return {
+    figures: {
+      total: sum(() => true),
+      active: sum((a) => a),
+      primaries: sum((_, p) => p),
+      active_primaries: sum((a, p) => a && p),
+      with_contacts: named.with_contacts,
+      customers: named.customers,
+    },
+    perCustomer: perCustomer.map((r) => [num(r.customer_id), num(r.n)]).sort((a, b) => a[0]! - b[0]!),
+    rows: keys.length,
+  };
+}
+
+/** Counters = counts, in the tables and in the API's answers (statistics, list totals). */
+async function expectRight(): Promise<Awaited<ReturnType<typeof real>>['figures']> {
+  const [want, got] = await Promise.all([real(), counted()]);
+  expect(got.rows).toBe(4);
+  expect(got.figures).toEqual(want.figures);
+  expect(got.perCustomer).toEqual(want.perCustomer);
+
+  const f = want.figures as Record<string, number>;
+  const stats = (await t.viewer.get('/api/contacts/stats/')).body.data;
+  expect(stats).toEqual({
+    total_contacts: f.total,
+    active_contacts: f.active,
+    inactive_contacts: f.total! - f.active!,
+    primary_contacts: f.primaries,
+    customers_with_contacts: f.with_contacts,
+    customers_without_contacts: f.customers! - f.with_contacts!,
+  });
+  const listCount = async (query: string) => (await t.viewer.get(`/api/contacts/?page_size=1${query}`)).body.data.count;
+  expect(await listCount('')).toBe(f.total);
+  expect(await listCount('&is_active=true')).toBe(f.active);
+  expect(await listCount('&is_active=false')).toBe(f.total! - f.active!);
+  expect(await listCount('&is_primary=true')).toBe(f.primaries);
+  expect(await listCount('&is_active=true&is_primary=true')).toBe(f.active_primaries);
+  // The repository's own reads, which the list's total and the customers page use.
+  const { counters } = t.server.store;
+  expect(await counters.contactCount({})).toBe(f.total);
+  expect(await counters.contactCount({ isActive: true })).toBe(f.active);
+  expect(await counters.contactCount({ isActive: false })).toBe(f.total! - f.active!);
+  expect(await counters.contactCount({ isPrimary: true })).toBe(f.primaries);
+  expect(await counters.contactCount({ isPrimary: false })).toBe(f.total! - f.primaries!);
+  expect(await counters.contactCount({ isActive: true, isPrimary: true })).toBe(f.active_primaries);
+  expect(await counters.customerCount()).toBe(f.customers);
+  const page = await t.viewer.get('/api/customers-with-contacts/?page_size=1');
+  expect(Number(page.headers.get('x-total-count'))).toBe(f.customers);
+  return want.figures;
+}
+
+const stamp = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
+let rawSeq = 0;
+/** Contacts written straight in SQL, in one multi-row INSERT (numbers unique across the file). */
+async function insertRaw(rows: { customer: number; active: boolean; primary?: boolean }[], transaction?: Transaction) {
+  const values = rows.map((r) => {
+    rawSeq += 1;
+    const n = String(rawSeq).padStart(7, '0');
+    return `(${r.customer}, 'raw${rawSeq}@example.com', '+9470${n}', '+9472${n}', ${r.primary ? 'TRUE' : 'FALSE'},
+      ${r.active ? 'TRUE' : 'FALSE'}, '${stamp()}', '${stamp()}')`;
+  });
+  await raw.query(
+    `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at)
+     VALUES ${values.join(', ')}`,
+    { transaction },
+  );
+}
+
+describe('counters kept by the database', () => {
+  it('start right on a new database', async () => {
+    const f = await expectRight();
+    expect(f.total).toBe(0);
+  });
+
+  it('follow creates, bulk creates, flag changes, demotions, toggles and deletes through the API', async () => {
+    const a = await createCustomer(t.staff);
+    const b = await createCustomer(t.staff);
+    const c = await createCustomer(t.staff);
+    const a1 = await createContact(t.staff, a.id, { is_primary: true });
+    const a2 = await createContact(t.staff, a.id, { is_active: false });
+    await createContact(t.staff, b.id);
+    await expectRight();
+
+    const bulk = await t.staff.post('/api/contacts/bulk-create/', {
+      contacts: [
+        ...Array.from({ length: 30 }, (_, i) => contactBody(c.id, { is_active: i % 3 !== 0 })),
+        contactBody(b.id, { is_primary: true }),
+        contactBody(a.id, { is_primary: true }), // demotes a1
+      ],
+    });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(201);
+    await expectRight();
+
+    expect((await t.staff.patch(`/api/contacts/${a2.id}/`, { is_active: true, is_primary: true })).status).toBe(200);
+    await expectRight();
+    expect((await t.staff.post(`/api/contacts/${a1.id}/set-primary/`)).status).toBe(200);
+    expect((await t.staff.post(`/api/contacts/${a1.id}/toggle-status/`)).status).toBe(200);
+    expect((await t.staff.post(`/api/contacts/${a2.id}/toggle-status/`)).status).toBe(200);
+    expect((await t.staff.patch(`/api/contacts/${a2.id}/`, { email: 'renamed@example.com' })).status).toBe(200);
+    await expectRight();
+
+    expect((await t.staff.delete(`/api/contacts/${a1.id}/`)).status).toBe(204);
+    await expectRight();
+    // The customer's contacts go with it (ON DELETE CASCADE), and their counts with them.
+    expect((await t.staff.delete(`/api/customers/${c.id}/`)).status).toBe(204);
+    const f = await expectRight();
+    expect(f.with_contacts).toBe(2);
+  });
+
+  it('follow concurrent creates of customers and contacts', async () => {
+    const customers = await Promise.all(Array.from({ length: 6 }, () => createCustomer(t.staff)));
+    const results = await Promise.all(
+      customers.flatMap((cu, i) => [
+        t.staff.post('/api/contacts/', contactBody(cu.id, { is_primary: true })),
+        t.staff.post('/api/contacts/', contactBody(cu.id, { is_active: i % 2 === 0 })),
+        t.staff.post('/api/contacts/bulk-create/', {
+          contacts: [contactBody(cu.id), contactBody(customers[(i + 1) % customers.length]!.id, { is_active: false })],
+        }),
+        t.staff.post(`/api/contacts/${0}/toggle-status/`), // a 404 among the writes
+      ]),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(18);
+    await expectRight();
+    // Concurrent deletes of customers with contacts and without.
+    const empty = await createCustomer(t.staff);
+    const deleted = await Promise.all(
+      [...customers.slice(0, 3), empty].map((cu) => t.staff.delete(`/api/customers/${cu.id}/`)),
+    );
+    expect(deleted.map((r) => r.status)).toEqual([204, 204, 204, 204]);
+    await expectRight();
+  });
+
+  it('follow writes made straight in SQL: multi-row inserts, mass updates, moves, deletes, cascades', async () => {
+    const x = await createCustomer(t.staff);
+    const y = await createCustomer(t.staff);
+    const z = await createCustomer(t.staff);
+    await insertRaw(Array.from({ length: 1000 }, (_, i) => ({ customer: i % 2 ? x.id : y.id, active: i % 7 !== 0 })));
+    await expectRight();
+
+    await raw.query(`UPDATE contacts SET is_active = NOT is_active WHERE customer_id = ${x.id}`);
+    const [first] = await select(`SELECT MIN(id) AS id FROM contacts WHERE customer_id = ${y.id}`);
+    await raw.query(`UPDATE contacts SET is_primary = TRUE WHERE id = ${num(first?.id)}`);
+    await expectRight();
+
+    // Contacts moved to another customer: y keeps some, z gets its first ones.
+    await raw.query(
+      `UPDATE contacts SET customer_id = ${z.id} WHERE customer_id = ${y.id} AND is_primary = FALSE AND is_active = FALSE`,
+    );
+    await expectRight();
+    // All of x's contacts moved to z: x has none left.
+    await raw.query(
+      `UPDATE contacts SET customer_id = ${z.id}, email = ${concat(dialect)} WHERE customer_id = ${x.id}`,
+    );
+    const f = await expectRight();
+    expect((await counted()).perCustomer.find(([id]) => id === x.id)).toBeUndefined();
+    expect(f.total).toBeGreaterThan(1000);
+
+    await raw.query(`DELETE FROM contacts WHERE customer_id = ${z.id} AND is_active = TRUE`);
+    await expectRight();
+    // Several customers at once, with a thousand contacts between them (a cascade on every dialect).
+    await raw.query(`DELETE FROM customers WHERE id IN (${y.id}, ${z.id})`);
+    await expectRight();
+  });
+
+  it('stay right under concurrent multi-row writes in opposite orders (no deadlock between the triggers)', async () => {
+    if (dialect === 'sqlite') return; // One writer at a time: nothing to interleave.
+    const customers = await Promise.all(Array.from({ length: 4 }, () => createCustomer(t.staff)));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        raw.transaction(async (transaction) => {
+          const cu = customers[i % customers.length]!.id;
+          const other = customers[(i + 1) % customers.length]!.id;
+          // Half the writers insert active contacts first, the other half inactive ones first.
+          for (const active of i % 2 === 0 ? [true, false] : [false, true]) {
+            await insertRaw(
+              Array.from({ length: 20 }, () => ({ customer: active ? cu : other, active })),
+              transaction,
+            );
+          }
+        }),
+      ),
+    );
+    await expectRight();
+  });
+
+  it('are recounted after TRUNCATE on PostgreSQL', async () => {
+    if (dialect !== 'postgres') return; // MariaDB refuses to truncate a referenced table; SQLite has none.
+    await raw.query('TRUNCATE contacts');
+    const f = await expectRight();
+    expect(f.total).toBe(0);
+    expect(f.customers).toBeGreaterThan(0);
+  });
+});
+
+/** A new unique e-mail from the old one, in this dialect's SQL. */
+function concat(d: string) {
+  return d === 'mariadb' ? "CONCAT('moved.', email)" : "'moved.' || email";
+}
