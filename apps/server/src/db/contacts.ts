@@ -2,7 +2,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { countersRepo } from './counters.js';
 import { Contact, Customer } from './models/index.js';
-import { asBoolean, asDate, asNumber, type Reader, type Row } from './reads.js';
+import { asBoolean, asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
 import { contactSearch, type SqlCondition } from './search.js';
 
 /** The customer columns every contact answer shows. */
@@ -230,9 +230,9 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
       const [total, rows] = await Promise.all([
         count,
         read.select(
-          `${SELECT_CONTACTS} JOIN (${pageIds} ORDER BY ${orderSql('')} LIMIT ? OFFSET ?) page
+          `${SELECT_CONTACTS} JOIN (${pageIds} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page
            ON page.id = c.id ORDER BY ${orderSql('c.')}`,
-          [...window.params, limit, offset],
+          [...window.params, offset],
         ),
       ]);
       const records = rows.map(contactRecord);

@@ -2,7 +2,7 @@ import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { countersRepo } from './counters.js';
 import { Customer } from './models/index.js';
-import { asBoolean, asDate, asNumber, type Reader, type Row } from './reads.js';
+import { asBoolean, asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
 import { customerSearch } from './search.js';
 
 export interface CustomerFilter {
@@ -104,9 +104,9 @@ export function customersRepo(sequelize: Sequelize, read: Reader) {
       const [count, rows] = await Promise.all([
         counters.customerCount(),
         read.select(
-          `${SELECT_CUSTOMERS} JOIN (SELECT id AS page_id FROM customers ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
-           page ON page.page_id = customers.id ORDER BY created_at DESC, id DESC`,
-          [limit, offset],
+          `${SELECT_CUSTOMERS} JOIN (SELECT id AS page_id FROM customers ORDER BY created_at DESC, id DESC
+           ${limitSql(limit)} OFFSET ?) page ON page.page_id = customers.id ORDER BY created_at DESC, id DESC`,
+          [offset],
         ),
       ]);
       return { count, rows: rows.map(customerRecord) };

@@ -123,6 +123,16 @@ function sqliteValue(v: unknown) {
   return v instanceof Date ? `${v.toISOString().replace('T', ' ').replace('Z', '')} +00:00` : v;
 }
 
+/**
+ * `LIMIT n` written into the SQL: SQLite 3.44 plans a bound `LIMIT ?` in a subquery as if there were no limit
+ * and sorts the whole table (40 ms instead of 0.1 ms at 100,000 rows). Page sizes are a handful of integers,
+ * so the statement texts stay few.
+ */
+export function limitSql(limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`LIMIT must be a non-negative integer: ${limit}`);
+  return `LIMIT ${limit}`;
+}
+
 // Column values as each driver returns them, to JavaScript values.
 
 /** SQLite and MariaDB give 0/1, PostgreSQL a boolean. */
