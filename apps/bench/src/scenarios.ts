@@ -119,6 +119,13 @@ export const SCENARIOS: Scenario[] = [
     requests: (ctx) => get(ctx, () => '/api/contacts/?search=perera'),
   },
   {
+    name: 'list-search-number',
+    title: 'contacts, search a WhatsApp number in national form',
+    write: false,
+    // The seed gives contact j (0-based) the mobile number +9477 and j in 7 digits (apps/server/src/seed.ts).
+    requests: (ctx) => get(ctx, () => `/api/contacts/?search=077${digits7(randomInt(ctx.contacts) - 1)}`),
+  },
+  {
     name: 'deep-page',
     title: 'contacts, a deep page (90% through)',
     write: false,
