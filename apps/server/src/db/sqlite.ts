@@ -76,6 +76,7 @@ interface SqliteConnectionManager {
   getConnection(options?: { uuid?: string }): Promise<unknown>;
   releaseConnection(connection: unknown, force?: boolean): unknown;
   destroyConnection(connection: unknown): Promise<void>;
+  _onProcessExit(): Promise<void>;
 }
 
 /**
@@ -94,6 +95,15 @@ export function shareWriterConnection(sequelize: unknown): void {
   manager.getConnection = (options) =>
     options?.uuid && options.uuid !== 'default' ? get({ ...options, uuid: WRITER }) : get(options);
   manager.releaseConnection = (connection, force) => (isWriter(connection) ? undefined : release(connection, force));
+  // Sequelize closes SQLite connections all at once; closing at the same moment, neither sees itself as the
+  // last, and the WAL file stays behind. The writer closes first, so the last one merges and removes it.
+  const closeAll = manager._onProcessExit.bind(manager);
+  manager._onProcessExit = async () => {
+    const writer = manager.connections[WRITER] as { close(cb: () => void): void } | undefined;
+    delete manager.connections[WRITER];
+    if (writer) await new Promise<void>((resolve) => writer.close(() => resolve()));
+    return closeAll();
+  };
   // After a failed rollback Sequelize destroys the connection: the next transaction opens a fresh one.
   manager.destroyConnection = async (connection) => {
     if (!isWriter(connection)) return destroy(connection);
