@@ -54,6 +54,9 @@ export const numberedPage = <T extends z.ZodTypeAny>(item: T) =>
     results: z.array(item),
   });
 
+/** The messages of a missing or non-string text field, as Django REST framework words them. */
+export const REQUIRED_STRING = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
+
 /** Path ids are positive integers; the server answers anything else with 404. */
 export const IdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const IdParamsSchema = z.object({ id: z.string().regex(/^\d+$/).pipe(IdSchema) });
@@ -89,7 +92,7 @@ export const SearchQuerySchema = z.string().trim().max(200, 'At most 200 charact
 export const TimestampSchema = z.string().datetime();
 
 export const EmailSchema = z
-  .string({ required_error: 'This field is required.', invalid_type_error: 'Must be a string.' })
+  .string(REQUIRED_STRING)
   .trim()
   .toLowerCase()
   .min(1, 'This field may not be blank.')
@@ -98,7 +101,7 @@ export const EmailSchema = z
 
 /** A phone number as typed; the server validates and normalizes it to E.164. */
 export const PhoneInputSchema = z
-  .string({ required_error: 'This field is required.', invalid_type_error: 'Must be a string.' })
+  .string(REQUIRED_STRING)
   .trim()
   .min(1, 'This field may not be blank.')
   .max(32, 'At most 32 characters.')
@@ -106,7 +109,7 @@ export const PhoneInputSchema = z
 
 /** A login name (users) or handle (customers), as Django allows them. */
 export const UsernameSchema = z
-  .string({ required_error: 'This field is required.', invalid_type_error: 'Must be a string.' })
+  .string(REQUIRED_STRING)
   .trim()
   .min(3, 'At least 3 characters.')
   .max(150, 'At most 150 characters.')

@@ -64,6 +64,12 @@ export type ContactUpdate = z.input<typeof ContactUpdateSchema>;
 export const ContactPatchSchema = ContactUpdateSchema.partial();
 export type ContactPatch = z.input<typeof ContactPatchSchema>;
 
+/** The refusals of a `cursor`: by the schema (too long) and by the server (forged, stale, or with `page`). */
+export const CURSOR_ERRORS = {
+  invalid: 'Invalid cursor.',
+  withPage: 'Use either page or cursor, not both.',
+} as const;
+
 export const ContactListQuerySchema = PageQuerySchema.extend({
   customer_id: z.string().regex(/^\d+$/, 'A customer id must be a positive integer.').pipe(IdSchema).optional(),
   is_active: BooleanQuerySchema.optional(),
@@ -74,7 +80,7 @@ export const ContactListQuerySchema = PageQuerySchema.extend({
    * Keyset paging, for reading far into the list at the cost of the first page: empty to start, then the
    * value carried by an answer's `next`/`previous` link (`next_cursor`/`previous_cursor` over tRPC).
    */
-  cursor: z.string().max(512, 'Invalid cursor.').optional(),
+  cursor: z.string().max(512, CURSOR_ERRORS.invalid).optional(),
 });
 export type ContactListQuery = z.infer<typeof ContactListQuerySchema>;
 

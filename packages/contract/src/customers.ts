@@ -6,14 +6,14 @@ import {
   noNul,
   PageQuerySchema,
   PhoneInputSchema,
+  REQUIRED_STRING,
   SearchQuerySchema,
   TimestampSchema,
   UsernameSchema,
 } from './common.js';
 
-const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
 const name = z
-  .string(required)
+  .string(REQUIRED_STRING)
   .trim()
   .min(1, 'This field may not be blank.')
   .max(150, 'At most 150 characters.')
@@ -49,7 +49,7 @@ export const CustomerCreateSchema = z.object({
   last_name: name,
   /** Sri Lankan NIC: 9 digits and V or X (stored upper-case), or 12 digits. */
   nic: z
-    .string(required)
+    .string(REQUIRED_STRING)
     .trim()
     .toUpperCase()
     .regex(/^(\d{9}[VX]|\d{12})$/, 'Enter a valid NIC: 9 digits followed by V or X, or 12 digits.'),

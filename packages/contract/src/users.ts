@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { RoleSchema, UserSchema } from './auth.js';
-import { EmailSchema, PageQuerySchema, TimestampSchema, UsernameSchema } from './common.js';
+import { EmailSchema, PageQuerySchema, REQUIRED_STRING, TimestampSchema, UsernameSchema } from './common.js';
 
-const required = { required_error: 'This field is required.', invalid_type_error: 'Must be a string.' };
 const role = z.enum(RoleSchema.options, {
   errorMap: () => ({ message: 'Must be one of: admin, staff, viewer.' }),
 });
-const newPassword = z.string(required).min(8, 'At least 8 characters.').max(1024, 'At most 1024 characters.');
+const newPassword = z.string(REQUIRED_STRING).min(8, 'At least 8 characters.').max(1024, 'At most 1024 characters.');
 
 /** A user as an admin sees it: the signed-in user's fields plus whether the account may sign in. */
 export const UserAccountSchema = UserSchema.extend({
@@ -35,7 +34,10 @@ export const UserPatchSchema = z.object({
 export type UserPatch = z.infer<typeof UserPatchSchema>;
 
 export const PasswordChangeSchema = z.object({
-  current_password: z.string(required).min(1, 'This field may not be blank.').max(1024, 'At most 1024 characters.'),
+  current_password: z
+    .string(REQUIRED_STRING)
+    .min(1, 'This field may not be blank.')
+    .max(1024, 'At most 1024 characters.'),
   new_password: newPassword,
 });
 export type PasswordChange = z.infer<typeof PasswordChangeSchema>;
