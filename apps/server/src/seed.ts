@@ -1,4 +1,4 @@
-import type { SeedContact, SeedCustomer, Store } from './db/index.js';
+import { customerCode, type SeedContact, type SeedCustomer, type Store } from './db/index.js';
 
 /** The largest seed: every contact gets a WhatsApp and a telephone number of its own (see `contactNumbers`). */
 export const MAX_SEED_CONTACTS = 5_000_000;
@@ -98,7 +98,7 @@ export async function seed(store: Store, options: SeedOptions): Promise<void> {
       const isActive = rng() >= 0.05;
       customerRows.push({
         id,
-        customerId: `CUST${pad(id, 6)}`,
+        customerId: customerCode(id),
         username,
         email: `${username}@example.com`,
         firstName: first,

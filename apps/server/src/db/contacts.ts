@@ -1,8 +1,8 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { countersRepo } from './counters.js';
+import type { CountersRepo } from './counters.js';
 import { Contact, Customer } from './models/index.js';
-import { asBoolean, asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
+import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
 import { contactSearch, type SqlCondition } from './search.js';
 
 /** The customer columns every contact answer shows. */
@@ -28,14 +28,9 @@ export interface ContactValues {
 }
 
 /** A contact as the reads return it, with the customer columns its answers show. */
-export interface ContactRecord {
+export interface ContactRecord extends ContactValues {
   id: number;
   customerId: number;
-  email: string;
-  waNumber: string;
-  tpNumber: string;
-  isPrimary: boolean;
-  isActive: boolean;
   createdAt: Date;
   updatedAt: Date;
   customer: { id: number; firstName: string; lastName: string; username: string; customerId: string | null };
@@ -47,12 +42,16 @@ const SELECT_CONTACTS = `SELECT c.id, c.customer_id, c.email, c.wa_number, c.tp_
   FROM contacts c JOIN customers u ON u.id = c.customer_id`;
 const BY_CUSTOMER_ORDER = 'ORDER BY c.is_primary DESC, c.created_at DESC, c.id DESC';
 
-/**
- * Ids are INTEGER columns: a larger id names no row, and PostgreSQL refuses to compare a parameter out of the
- * column's range (Sequelize's own queries inline the number, so the comparison widens there).
- */
-const INT_MAX = 2_147_483_647;
-const fitsId = (id: number) => id <= INT_MAX;
+/** The customer columns of a row read with SELECT_CONTACTS's names (the code as `customer_code`). */
+function customerOf(r: Row, id: number): ContactRecord['customer'] {
+  return {
+    id,
+    firstName: r.first_name as string,
+    lastName: r.last_name as string,
+    username: r.username as string,
+    customerId: (r.customer_code as string | null) ?? null,
+  };
+}
 
 function contactRecord(r: Row): ContactRecord {
   const customerId = asNumber(r.customer_id);
@@ -66,13 +65,7 @@ function contactRecord(r: Row): ContactRecord {
     isActive: asBoolean(r.is_active),
     createdAt: asDate(r.created_at),
     updatedAt: asDate(r.updated_at),
-    customer: {
-      id: customerId,
-      firstName: r.first_name as string,
-      lastName: r.last_name as string,
-      username: r.username as string,
-      customerId: (r.customer_code as string | null) ?? null,
-    },
+    customer: customerOf(r, customerId),
   };
 }
 
@@ -103,9 +96,10 @@ function keysetCondition(column: string, descending: boolean, after: { value: st
   return { sql: `${column} ${le} ? AND (${column} ${lt} ? OR id ${lt} ?)`, params: [value, value, after.id] };
 }
 
-export function contactsRepo(sequelize: Sequelize, read: Reader) {
-  const counters = countersRepo(read);
+export function contactsRepo(sequelize: Sequelize, read: Reader, counters: CountersRepo) {
   const dialect = sequelize.getDialect();
+  /** Distinct values escaped into the text, as Sequelize inlines them (SQLite binds thousands of parameters slowly). */
+  const inList = (items: (string | number)[]) => [...new Set(items)].map((v) => sequelize.escape(v)).join(', ');
 
   /**
    * Multi-row INSERTs, bypassing the model (no instance, hooks or validation per row: the
@@ -261,7 +255,6 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
       return rows.map(contactRecord);
     },
 
-    /** Contacts of these customers holding any of these e-mails or numbers, in the same column. */
     /**
      * The customers a contact write names, their rows locked for the transaction where the database has row
      * locks (in id order, so that two writers cannot deadlock): the columns the checks and the answers need,
@@ -269,21 +262,15 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
      */
     async lockCustomers(ids: number[], transaction: Transaction): Promise<ContactCustomer[]> {
       if (ids.length === 0) return [];
-      const list = [...new Set(ids)].map((id) => sequelize.escape(Math.trunc(id))).join(', ');
       const rows = (await sequelize.query(
-        `SELECT id, is_active, first_name, last_name, username, customer_id FROM customers
-         WHERE id IN (${list}) ORDER BY id${dialect === 'sqlite' ? '' : ' FOR UPDATE'}`,
+        `SELECT id, is_active, first_name, last_name, username, customer_id AS customer_code FROM customers
+         WHERE id IN (${inList(ids.map(Math.trunc))}) ORDER BY id${dialect === 'sqlite' ? '' : ' FOR UPDATE'}`,
         { transaction, type: QueryTypes.SELECT, raw: true },
       )) as Row[];
-      return rows.map((r) => ({
-        id: asNumber(r.id),
-        isActive: asBoolean(r.is_active),
-        firstName: r.first_name as string,
-        lastName: r.last_name as string,
-        username: r.username as string,
-        customerId: (r.customer_id as string | null) ?? null,
-      }));
+      return rows.map((r) => ({ ...customerOf(r, asNumber(r.id)), isActive: asBoolean(r.is_active) }));
     },
+
+    /** Contacts of these customers holding any of these e-mails or numbers, in the same column. */
 
     async clashes(
       customerIds: number[],
@@ -292,8 +279,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
       exceptId?: number,
     ): Promise<Pick<ContactRow, 'id' | 'customerId' | 'email' | 'waNumber' | 'tpNumber'>[]> {
       // Plain SQL and rows: the model query's building and instances cost more than the read. Values are
-      // escaped into the text as Sequelize inlines them (a bulk check has thousands; SQLite binds them slowly).
-      const list = (items: (string | number)[]) => [...new Set(items)].map((v) => sequelize.escape(v)).join(', ');
+      // escaped into the text (a bulk check has thousands).
       const any = (
         [
           ['email', values.emails],
@@ -302,12 +288,12 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
         ] as const
       )
         .filter(([, items]) => items.length > 0)
-        .map(([column, items]) => `${column} IN (${list(items)})`);
+        .map(([column, items]) => `${column} IN (${inList(items)})`);
       if (customerIds.length === 0 || any.length === 0) return [];
       const except = exceptId !== undefined ? ` AND id <> ${sequelize.escape(Math.trunc(exceptId))}` : '';
       const rows = (await sequelize.query(
         `SELECT id, customer_id, email, wa_number, tp_number FROM contacts
-         WHERE customer_id IN (${list(customerIds.map(Math.trunc))})${except} AND (${any.join(' OR ')})`,
+         WHERE customer_id IN (${inList(customerIds.map(Math.trunc))})${except} AND (${any.join(' OR ')})`,
         { transaction, type: QueryTypes.SELECT, raw: true },
       )) as Row[];
       return rows.map((r) => ({
@@ -326,7 +312,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
      */
     async lockForWrite(id: number, transaction: Transaction) {
       const contact = await Contact.findByPk(id, { include: [withCustomer], transaction });
-      if (!contact || sequelize.getDialect() === 'sqlite') return contact;
+      if (!contact || dialect === 'sqlite') return contact;
       await Customer.findByPk(contact.customerId, { attributes: ['id'], transaction, lock: true });
       return Contact.findByPk(id, { include: [withCustomer], transaction });
     },
@@ -350,9 +336,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
     },
 
     /** One multi-row insert (per 1,000 rows); returns the rows with their ids, in the order given. */
-    insertMany(rows: (ContactValues & { customerId: number })[], transaction: Transaction) {
-      return insertRows(rows, transaction);
-    },
+    insertMany: insertRows,
 
     async update(contact: Contact, values: Partial<ContactValues>, transaction: Transaction) {
       await contact.update(values, { transaction });
@@ -361,11 +345,6 @@ export function contactsRepo(sequelize: Sequelize, read: Reader) {
 
     async remove(id: number) {
       return (await Contact.destroy({ where: { id } })) > 0;
-    },
-
-    /** The statistics' figures in one statement, from the counters the database keeps (counters.ts). */
-    stats() {
-      return counters.stats();
     },
   };
 }

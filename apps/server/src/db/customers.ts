@@ -1,8 +1,8 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { countersRepo } from './counters.js';
+import type { CountersRepo } from './counters.js';
 import { Customer } from './models/index.js';
-import { asBoolean, asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
+import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
 import { customerSearch } from './search.js';
 
 export interface CustomerFilter {
@@ -24,18 +24,9 @@ export interface CustomerValues {
 }
 
 /** A customer as the reads return it. */
-export interface CustomerRecord {
+export interface CustomerRecord extends CustomerValues {
   id: number;
   customerId: string | null;
-  username: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  nic: string;
-  phoneNumber: string | null;
-  address: string | null;
-  isVerified: boolean;
-  isActive: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -43,7 +34,6 @@ export interface CustomerRecord {
 // The hot reads (customer contacts, customers with contacts) as SQL through the reader (reads.ts).
 const SELECT_CUSTOMERS = `SELECT id, customer_id, username, email, first_name, last_name, nic, phone_number, address,
   is_verified, is_active, created_at, updated_at FROM customers`;
-const INT_MAX = 2_147_483_647;
 
 function customerRecord(r: Row): CustomerRecord {
   return {
@@ -66,17 +56,15 @@ function customerRecord(r: Row): CustomerRecord {
 /** `CUST` and the id, at least 6 digits: unique because the id is, with no max+1 race. */
 export const customerCode = (id: number) => `CUST${String(id).padStart(6, '0')}`;
 
-export function customersRepo(sequelize: Sequelize, read: Reader) {
-  const counters = countersRepo(read);
-  // The columns of customers_fts (migration 0003), which SQLite's search reads candidates from.
-  const searchColumns = ['first_name', 'last_name', 'username', 'email', 'customer_id', 'nic', 'phone_number'];
+export function customersRepo(sequelize: Sequelize, read: Reader, counters: CountersRepo) {
+  const rowLocks = sequelize.getDialect() !== 'sqlite';
   const idColumn = `${sequelize.getQueryInterface().quoteIdentifier('Customer')}.id`;
 
   function where(filter: CustomerFilter): WhereOptions {
     const and: WhereOptions[] = [];
     if (filter.isActive !== undefined) and.push({ isActive: filter.isActive });
     if (filter.isVerified !== undefined) and.push({ isVerified: filter.isVerified });
-    if (filter.searchTerms?.length) and.push(customerSearch(sequelize, idColumn, searchColumns, filter.searchTerms));
+    if (filter.searchTerms?.length) and.push(customerSearch(sequelize, idColumn, filter.searchTerms));
     return { [Op.and]: and };
   }
 
@@ -113,25 +101,14 @@ export function customersRepo(sequelize: Sequelize, read: Reader) {
     },
 
     async byId(id: number): Promise<CustomerRecord | undefined> {
-      // Ids are INTEGER columns: a larger one names no row (and PostgreSQL refuses such a parameter).
-      if (id > INT_MAX) return undefined;
+      if (!fitsId(id)) return undefined;
       const [row] = await read.select(`${SELECT_CUSTOMERS} WHERE id = ?`, [id]);
       return row && customerRecord(row);
     },
 
     /** The customer, its row locked for the transaction where the database has row locks. */
     lock(id: number, transaction: Transaction) {
-      return Customer.findByPk(id, { transaction, lock: sequelize.getDialect() !== 'sqlite' });
-    },
-
-    /** The customers, their rows locked for the transaction (in id order, so that two writers cannot deadlock). */
-    lockMany(ids: number[], transaction: Transaction) {
-      return Customer.findAll({
-        where: { id: ids },
-        order: [['id', 'ASC']],
-        transaction,
-        lock: sequelize.getDialect() !== 'sqlite',
-      });
+      return Customer.findByPk(id, { transaction, lock: rowLocks });
     },
 
     /** Customers other than `exceptId` holding this username, e-mail or NIC. */

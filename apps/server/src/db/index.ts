@@ -1,11 +1,11 @@
 import { Sequelize as PlainSequelize } from 'sequelize';
 import { connectionOptions, type Database, type DatabaseOptions, openDatabase } from './connection.js';
-import { contactsRepo } from './contacts.js';
-import { countersRepo } from './counters.js';
-import { customersRepo } from './customers.js';
+import { type ContactsRepo, contactsRepo } from './contacts.js';
+import { type CountersRepo, countersRepo } from './counters.js';
+import { type CustomersRepo, customersRepo } from './customers.js';
 import { migrate } from './migrate.js';
 import { reader } from './reads.js';
-import { seedRepo } from './seed.js';
+import { type SeedRepo, seedRepo } from './seed.js';
 import { inTransaction } from './transaction.js';
 import { refreshTokensRepo, usersRepo } from './users.js';
 
@@ -20,14 +20,14 @@ export type { SeedContact, SeedCustomer } from './seed.js';
 /** The data layer as the services see it: repositories, transactions, and nothing of Sequelize's API. */
 export interface Store {
   dialect: Database['dialect'];
-  contacts: ReturnType<typeof contactsRepo>;
-  customers: ReturnType<typeof customersRepo>;
+  contacts: ContactsRepo;
+  customers: CustomersRepo;
   /** The counts the database keeps with triggers (migration 0002): no table scans. */
-  counters: ReturnType<typeof countersRepo>;
+  counters: CountersRepo;
   users: ReturnType<typeof usersRepo>;
   refreshTokens: ReturnType<typeof refreshTokensRepo>;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
-  seed: ReturnType<typeof seedRepo>;
+  seed: SeedRepo;
   transaction<T>(work: (t: import('sequelize').Transaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
@@ -38,11 +38,12 @@ export function openStore(options: DatabaseOptions): Store {
   const db = openDatabase(options);
   const { sequelize } = db;
   const read = reader(sequelize, db.dialect);
+  const counters = countersRepo(read);
   return {
     dialect: db.dialect,
-    contacts: contactsRepo(sequelize, read),
-    customers: customersRepo(sequelize, read),
-    counters: countersRepo(read),
+    contacts: contactsRepo(sequelize, read, counters),
+    customers: customersRepo(sequelize, read, counters),
+    counters,
     users: usersRepo(),
     refreshTokens: refreshTokensRepo(),
     seed: seedRepo(sequelize),

@@ -133,6 +133,13 @@ export function limitSql(limit: number): string {
   return `LIMIT ${limit}`;
 }
 
+/**
+ * Ids are INTEGER columns: a larger id names no row, and PostgreSQL refuses to compare a parameter out of the
+ * column's range (Sequelize's own queries inline the number, so the comparison widens there).
+ */
+const INT_MAX = 2_147_483_647;
+export const fitsId = (id: number) => id <= INT_MAX;
+
 // Column values as each driver returns them, to JavaScript values.
 
 /** SQLite and MariaDB give 0/1, PostgreSQL a boolean. */

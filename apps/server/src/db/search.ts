@@ -50,6 +50,8 @@ const indexable = (dialect: string, terms: readonly string[]) =>
 /** The contact's own searched columns, and its customer's. */
 const CONTACT_COLUMNS = ['email', 'wa_number', 'tp_number'];
 const CUSTOMER_COLUMNS = ['first_name', 'last_name', 'username', 'customer_id'];
+/** The customer list's searched columns: those of customers_fts (migration 0003). */
+const CUSTOMER_LIST_COLUMNS = ['first_name', 'last_name', 'username', 'email', 'customer_id', 'nic', 'phone_number'];
 
 /**
  * Contacts (the table as `alias` in the enclosing query) that hold any of `terms` in their e-mail or numbers,
@@ -83,11 +85,11 @@ export function contactSearch(dialect: string, terms: readonly string[], alias: 
 
 /**
  * Customers (`idColumn`: the table's qualified id column in the enclosing query) holding any of `terms` in
- * any of `columns` (qualified), as a condition for a model query (values inlined, escaped).
+ * any of the customer list's searched columns, as a condition for a model query (values inlined, escaped).
  */
-export function customerSearch(sequelize: Sequelize, idColumn: string, columns: string[], terms: string[]) {
+export function customerSearch(sequelize: Sequelize, idColumn: string, terms: string[]) {
   const dialect = sequelize.getDialect();
-  const like = likeAny(columns, terms);
+  const like = likeAny(CUSTOMER_LIST_COLUMNS, terms);
   const condition: SqlCondition = indexable(dialect, terms)
     ? {
         sql: `(${idColumn} IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?) AND ${like.sql})`,

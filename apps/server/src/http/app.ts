@@ -9,7 +9,7 @@ import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { docsAssets } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
-import { createMetrics, requestLog } from './observability.js';
+import { createMetrics, observeRequests } from './observability.js';
 import { requestId } from './requestId.js';
 import { restRouter } from './rest.js';
 import { corsFor, requestTimeout, securityHeaders } from './security.js';
@@ -26,7 +26,7 @@ export function createApp(services: Services, config: Config, logger: Logger): E
   app.use(requestId);
   // Logs, metrics, headers, CORS (answers preflights) and the time limit: for every request, first.
   const metrics = createMetrics();
-  app.use(requestLog(logger), metrics.middleware, securityHeaders(), corsFor(config.corsOrigins));
+  app.use(observeRequests(logger, metrics), securityHeaders(), corsFor(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs, logger));
   // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
   app.get('/metrics', metrics.handler(config.metricsToken));

@@ -3,24 +3,23 @@ import { hasNext, type Paged } from '../services/index.js';
 /** What links are built from: the request as it arrived. */
 type Request = { originalUrl: string; protocol: string; get(name: string): string | undefined };
 
-/** This request's absolute URL with `page` set (page 1 drops the parameter, as DRF does). */
-function pageUrl(req: Request, page: number): string {
+/** This request's absolute URL with these query parameters set, in order (undefined: removed). */
+function urlWith(req: Request, params: Record<string, string | undefined>): string {
   const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
-  if (page === 1) url.searchParams.delete('page');
-  else url.searchParams.set('page', String(page));
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) url.searchParams.delete(name);
+    else url.searchParams.set(name, value);
+  }
   return url.toString();
 }
 
-/** This request's absolute URL with `cursor` set (keyset paging). */
-function cursorUrl(req: Request, cursor: string): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
-  url.searchParams.delete('page');
-  url.searchParams.set('cursor', cursor);
-  return url.toString();
-}
+/** Page 1 drops the parameter, as DRF does. */
+const pageUrl = (req: Request, page: number) => urlWith(req, { page: page === 1 ? undefined : String(page) });
+/** Keyset paging: the cursor instead of any page number. */
+const cursorUrl = (req: Request, cursor: string) => urlWith(req, { page: undefined, cursor });
 
 /** The neighbours of a page as absolute URLs. */
-export function neighbours(req: Request, p: Paged<unknown>) {
+function neighbours(req: Request, p: Paged<unknown>) {
   if (p.cursors) {
     const { next, previous } = p.cursors;
     return { next: next && cursorUrl(req, next), previous: previous && cursorUrl(req, previous) };

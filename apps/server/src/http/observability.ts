@@ -25,17 +25,24 @@ export function routeOf(req: Request): string {
 const statusOf = (res: Response) => (res.headersSent ? res.statusCode : 'aborted');
 
 /**
- * One JSON line per request, when its answer is sent (or the client goes away): request id (the
- * `X-Request-Id` of the answer), method, route template, status, duration, client address and user id.
- * Nothing from the headers, the body or the query string is logged, so no password, token or
- * Authorization header can reach a log line. Written here rather than with pino-http, which makes a child
- * logger per request even when the level drops the line: at LOG_LEVEL=warn a request costs no logging work.
+ * Watches every request until its answer is sent (or the client goes away), then logs it and counts it in
+ * `metrics`, with the route and status worked out once for both. Mount before the routes.
+ *
+ * The log is one JSON line per request: request id (the `X-Request-Id` of the answer), method, route
+ * template, status, duration, client address and user id. Nothing from the headers, the body or the query
+ * string is logged, so no password, token or Authorization header can reach a log line. Written here rather
+ * than with pino-http, which makes a child logger per request even when the level drops the line: at
+ * LOG_LEVEL=warn a request costs no logging work.
  */
-export function requestLog(logger: Logger): RequestHandler {
+export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
+    metrics.started();
     res.once('close', () => {
       const status = statusOf(res);
+      const route = routeOf(req);
+      const durationMs = performance.now() - started;
+      metrics.answered(req.method, route, status, durationMs / 1000);
       // The error itself, with its stack, is logged once by the error handler. A client that went away
       // (`aborted`) is no fault of the server: info, like any answer.
       const level = status === 'aborted' ? 'info' : status >= 500 ? 'error' : status === 429 ? 'warn' : 'info';
@@ -44,9 +51,9 @@ export function requestLog(logger: Logger): RequestHandler {
         {
           requestId: requestIdOf(res),
           method: req.method,
-          route: routeOf(req),
+          route,
           status,
-          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          durationMs: Math.round(durationMs * 1000) / 1000,
           address: req.ip,
           userId: (res.locals.principal as Principal | undefined)?.userId,
         },
@@ -58,8 +65,10 @@ export function requestLog(logger: Logger): RequestHandler {
 }
 
 export interface Metrics {
-  /** Counts and times every request; mount before the routes. */
-  middleware: RequestHandler;
+  /** A request was received (see observeRequests). */
+  started(): void;
+  /** It was answered, or the client went away (`aborted`). */
+  answered(method: string, route: string, status: number | 'aborted', seconds: number): void;
   /** GET /metrics in the Prometheus text format; with a token, only for `Authorization: Bearer <token>`. */
   handler(token: string | undefined): RequestHandler;
 }
@@ -98,16 +107,12 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
-  const middleware: RequestHandler = (req, res, next) => {
-    const started = process.hrtime.bigint();
-    inFlight.inc();
-    res.once('close', () => {
-      inFlight.dec();
-      const labels = { method: req.method, route: routeOf(req), status: String(statusOf(res)) };
-      requests.inc(labels);
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
+  const started = () => inFlight.inc();
+  const answered: Metrics['answered'] = (method, route, status, seconds) => {
+    inFlight.dec();
+    const labels = { method, route, status: String(status) };
+    requests.inc(labels);
+    duration.observe(labels, seconds);
   };
 
   const handler =
@@ -125,7 +130,7 @@ export function createMetrics(): Metrics {
       }
     };
 
-  return { middleware, handler };
+  return { started, answered, handler };
 }
 
 /** Compares digests, so the time taken says nothing about how much of the token was right. */

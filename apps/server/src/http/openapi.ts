@@ -228,7 +228,7 @@ function mapOperation(operation: Json, route: AppRoute): Json {
   return op;
 }
 
-export function buildOpenApiDocument() {
+function buildOpenApiDocument() {
   const generated = generateOpenApi(
     contract,
     { info: INFO, tags: TAGS },
@@ -285,7 +285,7 @@ export function buildOpenApiDocument() {
   };
 }
 
-/** Built once, when the server starts. */
+/** Built once, on first use. */
 let built: ReturnType<typeof buildOpenApiDocument> | undefined;
 
 /**

@@ -6,6 +6,7 @@ import {
   type ContactListQuery,
   type ContactPatchSchema,
   type ContactStats,
+  CURSOR_ERRORS,
   type CustomerContacts,
   type CustomersWithContactsQuery,
   type CustomerWithContacts,
@@ -16,7 +17,7 @@ import type { Contact, ContactOrder, ContactRecord, ContactValues, Customer, Sto
 import { violatedColumns } from '../db/index.js';
 import { contactDto, customerRefDto, customerWithContactsDto } from './dto.js';
 import { addFieldError, fieldErrorsFromZod, notFound, validationError } from './errors.js';
-import { decodeCursor, encodeCursor, offsetOf, type Paged, paged } from './pagination.js';
+import { decodeCursor, encodeCursor, offsetOf, type Paged, type Position, paged } from './pagination.js';
 import { INVALID_PHONE, toE164 } from './phone.js';
 
 type CreateData = z.output<typeof ContactCreateSchema>;
@@ -141,10 +142,12 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
       }
 
       // Keyset paging: one row more than the page tells whether there is a further page in that direction.
-      if (query.page !== 1) throw validationError({ cursor: ['Use either page or cursor, not both.'] });
-      const at = query.cursor === '' ? undefined : decodeCursor(query.cursor, query.ordering);
-      if (query.cursor !== '' && !(at && validSortValue(by, at.value))) {
-        throw validationError({ cursor: ['Invalid cursor.'] });
+      if (query.page !== 1) throw validationError({ cursor: [CURSOR_ERRORS.withPage] });
+      // An empty cursor is the start of the list.
+      let at: Position | undefined;
+      if (query.cursor !== '') {
+        at = decodeCursor(query.cursor, query.ordering);
+        if (!at || !validSortValue(by, at.value)) throw validationError({ cursor: [CURSOR_ERRORS.invalid] });
       }
       const backward = at?.backward ?? false;
       const { count, rows } = await store.contacts.list(filter, order, query.page_size + 1, 0, {
@@ -152,9 +155,8 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
         backward,
       });
       const more = rows.length > query.page_size;
-      const page = backward
-        ? rows.slice(rows.length - Math.min(rows.length, query.page_size))
-        : rows.slice(0, query.page_size);
+      // The extra row, if any, is the one furthest in the reading direction: first when reading backwards.
+      const page = backward ? rows.slice(-query.page_size) : rows.slice(0, query.page_size);
       const first = page[0];
       const last = page[page.length - 1];
       const position = (r: ContactRecord, back: boolean) =>
@@ -401,7 +403,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
     },
 
     async stats(): Promise<ContactStats> {
-      const s = await store.contacts.stats();
+      const s = await store.counters.stats();
       return {
         total_contacts: s.total,
         active_contacts: s.active,

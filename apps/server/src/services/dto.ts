@@ -10,7 +10,7 @@ import type { ContactRecord, CustomerRecord, User } from '../db/index.js';
 
 // Database rows to the contract's shapes: the one place that knows both.
 
-export const fullName = (c: Pick<CustomerRecord, 'firstName' | 'lastName'>) => `${c.firstName} ${c.lastName}`.trim();
+const fullName = (c: Pick<CustomerRecord, 'firstName' | 'lastName'>) => `${c.firstName} ${c.lastName}`.trim();
 
 /**
  * A contact read by the reads (a plain record) or written through its model; its customer must be loaded

@@ -1,4 +1,4 @@
-import type { ErrorCode, FieldErrors } from '@ccm/contract';
+import { type ErrorCode, type FieldErrors, REQUIRED_STRING } from '@ccm/contract';
 import type { ZodError } from 'zod';
 
 /**
@@ -36,8 +36,9 @@ export function fieldErrorsFromZod(error: ZodError, prefix?: string): FieldError
   for (const issue of error.issues) {
     const path = [prefix, ...issue.path].filter((p) => p !== undefined).join('.');
     const key = path === '' ? 'non_field_errors' : path;
+    // A missing field reads the same whatever its type: the contract's message for a missing string.
     const message =
-      issue.code === 'invalid_type' && issue.received === 'undefined' ? 'This field is required.' : issue.message;
+      issue.code === 'invalid_type' && issue.received === 'undefined' ? REQUIRED_STRING.required_error : issue.message;
     addFieldError(fields, key, message);
   }
   return fields;

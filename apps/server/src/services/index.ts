@@ -1,18 +1,16 @@
 import type { Store } from '../db/index.js';
+import { admission } from './access.js';
 import { authService } from './auth.js';
 import { contactsService } from './contacts.js';
 import { customersService } from './customers.js';
 import { AppError } from './errors.js';
-import { type Limiters, noLimits, requestThrottle } from './limits.js';
+import { type Limiters, noLimit, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
 import { usersService } from './users.js';
 
-export { authorize, type Principal } from './access.js';
-
-import { admission } from './access.js';
-
+export type { Principal } from './access.js';
 export { AppError, type ErrorCode, fieldErrorsFromZod } from './errors.js';
-export { type Caller, type Limiter, type Limiters, noLimit, noLimits } from './limits.js';
+export { type Limiter, type Limiters, noLimit } from './limits.js';
 export { hasNext, type Paged } from './pagination.js';
 
 export interface ServiceSettings {
@@ -25,7 +23,6 @@ export interface ServiceSettings {
 /** Every rule of the API, over one store; the REST and tRPC adapters both call these. */
 export function createServices(store: Store, settings: ServiceSettings) {
   const auth = authService(store, tokenIssuer(settings.tokens), settings.limiters);
-  const throttle = requestThrottle(settings.limiters?.requests ?? noLimits.requests);
   return {
     auth,
     contacts: contactsService(store, settings),
@@ -36,10 +33,8 @@ export function createServices(store: Store, settings: ServiceSettings) {
       store.ping().catch(() => {
         throw new AppError('unavailable', 'The database is not reachable.');
       }),
-    /** The general rate limit (429), applied by `admit`; exposed for callers outside an operation. */
-    throttle,
-    /** Every adapter's gate to an operation: token, rate limit, then the contract's access (access.ts). */
-    admit: admission(auth.authenticate, throttle),
+    /** Every adapter's gate to an operation: token, rate limit (429), then the contract's access (access.ts). */
+    admit: admission(auth.authenticate, requestThrottle(settings.limiters?.requests ?? noLimit)),
   };
 }
 

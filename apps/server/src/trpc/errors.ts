@@ -5,7 +5,7 @@ import { AppError, fieldErrorsFromZod, validationError } from '../services/error
 import type { Context, ErrorShape } from './types.js';
 
 /** The one map from the service's error codes to tRPC's, which give the HTTP status (as http/errors.ts does for REST). */
-export const trpcCodeOf: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
+const trpcCodeOf: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   validation: 'BAD_REQUEST',
   unauthenticated: 'UNAUTHORIZED',
   forbidden: 'FORBIDDEN',

@@ -40,20 +40,25 @@ const RECOUNT = [
      ELSE (SELECT COUNT(*) FROM customer_contact_counts) END`,
 ];
 
-const SQLITE = [
-  `CREATE TRIGGER contacts_counters_insert AFTER INSERT ON contacts BEGIN
-     UPDATE contact_counts SET n = n + 1 WHERE is_active = NEW.is_active AND is_primary = NEW.is_primary;
-     INSERT INTO customer_contact_counts (customer_id, n) VALUES (NEW.customer_id, 1)
-       ON CONFLICT (customer_id) DO UPDATE SET n = n + 1;
-     UPDATE customer_counts SET n = n + 1 WHERE name = 'with_contacts'
-       AND (SELECT n FROM customer_contact_counts WHERE customer_id = NEW.customer_id) = 1;
-   END`,
-  `CREATE TRIGGER contacts_counters_delete AFTER DELETE ON contacts BEGIN
-     UPDATE contact_counts SET n = n - 1 WHERE is_active = OLD.is_active AND is_primary = OLD.is_primary;
+// A contact leaving its customer (OLD), and one joining its customer (NEW): the per-customer counts, and
+// 'with_contacts' when a customer's first contact comes or its last goes.
+const sqliteTake = `
      UPDATE customer_contact_counts SET n = n - 1 WHERE customer_id = OLD.customer_id;
      UPDATE customer_counts SET n = n - 1 WHERE name = 'with_contacts'
        AND (SELECT n FROM customer_contact_counts WHERE customer_id = OLD.customer_id) = 0;
-     DELETE FROM customer_contact_counts WHERE customer_id = OLD.customer_id AND n = 0;
+     DELETE FROM customer_contact_counts WHERE customer_id = OLD.customer_id AND n = 0;`;
+const sqliteGive = `
+     INSERT INTO customer_contact_counts (customer_id, n) VALUES (NEW.customer_id, 1)
+       ON CONFLICT (customer_id) DO UPDATE SET n = n + 1;
+     UPDATE customer_counts SET n = n + 1 WHERE name = 'with_contacts'
+       AND (SELECT n FROM customer_contact_counts WHERE customer_id = NEW.customer_id) = 1;`;
+
+const SQLITE = [
+  `CREATE TRIGGER contacts_counters_insert AFTER INSERT ON contacts BEGIN
+     UPDATE contact_counts SET n = n + 1 WHERE is_active = NEW.is_active AND is_primary = NEW.is_primary;${sqliteGive}
+   END`,
+  `CREATE TRIGGER contacts_counters_delete AFTER DELETE ON contacts BEGIN
+     UPDATE contact_counts SET n = n - 1 WHERE is_active = OLD.is_active AND is_primary = OLD.is_primary;${sqliteTake}
    END`,
   `CREATE TRIGGER contacts_counters_flags AFTER UPDATE OF is_active, is_primary ON contacts
    WHEN OLD.is_active IS NOT NEW.is_active OR OLD.is_primary IS NOT NEW.is_primary BEGIN
@@ -61,15 +66,7 @@ const SQLITE = [
      UPDATE contact_counts SET n = n + 1 WHERE is_active = NEW.is_active AND is_primary = NEW.is_primary;
    END`,
   `CREATE TRIGGER contacts_counters_move AFTER UPDATE OF customer_id ON contacts
-   WHEN OLD.customer_id IS NOT NEW.customer_id BEGIN
-     UPDATE customer_contact_counts SET n = n - 1 WHERE customer_id = OLD.customer_id;
-     UPDATE customer_counts SET n = n - 1 WHERE name = 'with_contacts'
-       AND (SELECT n FROM customer_contact_counts WHERE customer_id = OLD.customer_id) = 0;
-     DELETE FROM customer_contact_counts WHERE customer_id = OLD.customer_id AND n = 0;
-     INSERT INTO customer_contact_counts (customer_id, n) VALUES (NEW.customer_id, 1)
-       ON CONFLICT (customer_id) DO UPDATE SET n = n + 1;
-     UPDATE customer_counts SET n = n + 1 WHERE name = 'with_contacts'
-       AND (SELECT n FROM customer_contact_counts WHERE customer_id = NEW.customer_id) = 1;
+   WHEN OLD.customer_id IS NOT NEW.customer_id BEGIN${sqliteTake}${sqliteGive}
    END`,
   `CREATE TRIGGER customers_counters_insert AFTER INSERT ON customers BEGIN
      UPDATE customer_counts SET n = n + 1 WHERE name = 'customers';
