@@ -1,5 +1,6 @@
-import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawConnection, sqlNow } from './support/database.js';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -12,10 +13,7 @@ let raw: Sequelize;
 let dialect: string;
 beforeAll(async () => {
   t = await startTestServer();
-  const url = t.databaseUrl;
-  raw = url.startsWith('sqlite:')
-    ? new Sequelize({ dialect: 'sqlite', storage: url.slice('sqlite:'.length), logging: false })
-    : new Sequelize(url, { logging: false });
+  raw = rawConnection(t.databaseUrl);
   dialect = raw.getDialect();
 });
 afterAll(async () => {
@@ -103,7 +101,6 @@ async function expectRight(): Promise<Awaited<ReturnType<typeof real>>['figures'
   return want.figures;
 }
 
-const stamp = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
 let rawSeq = 0;
 /** Contacts written straight in SQL, in one multi-row INSERT (numbers unique across the file). */
 async function insertRaw(rows: { customer: number; active: boolean; primary?: boolean }[], transaction?: Transaction) {
@@ -111,7 +108,7 @@ async function insertRaw(rows: { customer: number; active: boolean; primary?: bo
     rawSeq += 1;
     const n = String(rawSeq).padStart(7, '0');
     return `(${r.customer}, 'raw${rawSeq}@example.com', '+9470${n}', '+9472${n}', ${r.primary ? 'TRUE' : 'FALSE'},
-      ${r.active ? 'TRUE' : 'FALSE'}, '${stamp()}', '${stamp()}')`;
+      ${r.active ? 'TRUE' : 'FALSE'}, '${sqlNow()}', '${sqlNow()}')`;
   });
   await raw.query(
     `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at)

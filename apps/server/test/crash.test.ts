@@ -1,9 +1,8 @@
 import sqlite3 from 'sqlite3';
 import { describe, expect, it } from 'vitest';
 import { customerBody } from './support/factories.js';
-import { type Api, api } from './support/http.js';
-import { type ServerProcess, spawnServer } from './support/process.js';
-import { PASSWORDS } from './support/server.js';
+import { api } from './support/http.js';
+import { type ServerProcess, signIn, spawnServer } from './support/process.js';
 
 // SIGKILL in the middle of concurrent writes, on an SQLite file: the server restarts on the same file, every
 // invariant of the contacts still holds (one primary at most per customer; no duplicate email, WhatsApp or
@@ -14,12 +13,6 @@ const WORKERS = 6;
 /** Small pools, so that concurrent items collide on the unique rules and on the primary. */
 const POOL = 150;
 const LOAD_MS = 1500;
-
-async function signIn(p: ServerProcess): Promise<Api> {
-  const res = await api(p.url).post('/api/auth/token/', { username: 'admin', password: PASSWORDS.admin });
-  expect(res.status, res.text).toBe(200);
-  return api(p.url, res.body.data.access);
-}
 
 function query<T>(file: string, sql: string): Promise<T[]> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
-import { Sequelize, UniqueConstraintError } from 'sequelize';
+import { type Sequelize, UniqueConstraintError } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawConnection, sqlNow } from './support/database.js';
 import { createContact, createCustomer } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -10,17 +11,12 @@ let t: TestServer;
 let raw: Sequelize;
 beforeAll(async () => {
   t = await startTestServer();
-  const url = t.databaseUrl;
-  raw = url.startsWith('sqlite:')
-    ? new Sequelize({ dialect: 'sqlite', storage: url.slice('sqlite:'.length), logging: false })
-    : new Sequelize(url, { logging: false });
+  raw = rawConnection(t.databaseUrl);
 });
 afterAll(async () => {
   await raw.close();
   await t.close();
 });
-
-const now = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
 
 async function insertContact(values: {
   customer: number;
@@ -32,7 +28,7 @@ async function insertContact(values: {
   await raw.query(
     `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at)
      VALUES (:customer, :email, :wa, :tp, :primary, :active, :now, :now)`,
-    { replacements: { ...values, active: true, now: now() } },
+    { replacements: { ...values, active: true, now: sqlNow() } },
   );
 }
 
@@ -107,7 +103,7 @@ describe('the database holds the invariants', () => {
             nic: '900000001V',
             f: false,
             tr: true,
-            now: now(),
+            now: sqlNow(),
             ...v,
           },
         },

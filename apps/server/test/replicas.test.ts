@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/db/migrate.js';
-import { freshDatabase, type TestDatabase } from './support/database.js';
+import { freshDatabase, rawConnection, sqlNow, type TestDatabase } from './support/database.js';
 import { contactBody, customerBody } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -20,12 +19,12 @@ describe.runIf(onServer)('read replicas', () => {
 
   beforeAll(async () => {
     replica = await freshDatabase(fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-replica-')));
-    const db = new Sequelize(replica.url.replace(/^mysql:/, 'mariadb:'), { logging: false });
+    const db = rawConnection(replica.url);
     await migrate(db);
     await db.query(
       `INSERT INTO customers (customer_id, username, email, first_name, last_name, nic, is_verified, is_active, created_at, updated_at)
        VALUES ('CUST000777', 'only_on_replica', 'replica@example.com', 'Rep', 'Lica', '777777777V', :f, :t, :now, :now)`,
-      { replacements: { f: false, t: true, now: new Date().toISOString().slice(0, 19).replace('T', ' ') } },
+      { replacements: { f: false, t: true, now: sqlNow() } },
     );
     await db.close();
     t = await startTestServer({ DATABASE_READ_URLS: replica.url });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Contact, Customer } from '@ccm/contract';
-import { QueryTypes, Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactSearch } from '../src/db/search.js';
+import { rawConnection } from './support/database.js';
 import { createContact, createCustomer, customerBody } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -14,10 +15,7 @@ let t: TestServer;
 let raw: Sequelize;
 beforeAll(async () => {
   t = await startTestServer();
-  const url = t.databaseUrl;
-  raw = url.startsWith('sqlite:')
-    ? new Sequelize({ dialect: 'sqlite', storage: url.slice('sqlite:'.length), logging: false })
-    : new Sequelize(url, { logging: false });
+  raw = rawConnection(t.databaseUrl);
 });
 afterAll(async () => {
   await raw.close();

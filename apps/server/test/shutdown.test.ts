@@ -3,20 +3,13 @@ import net from 'node:net';
 import sqlite3 from 'sqlite3';
 import { describe, expect, it } from 'vitest';
 import { contactBody, customerBody } from './support/factories.js';
-import { api, type Res } from './support/http.js';
+import type { Res } from './support/http.js';
 import { lockWrites } from './support/lock.js';
-import { type ServerProcess, spawnServer } from './support/process.js';
-import { PASSWORDS } from './support/server.js';
+import { type ServerProcess, signIn, spawnServer } from './support/process.js';
 
 // SIGTERM on the real server process (src/main.ts), on an SQLite file: requests in flight finish with their
 // normal answers, new connections are refused, the database is closed, and the process exits 0. The requests
 // are made to wait on a write lock the test holds, so that they are certainly in flight at the signal.
-
-async function signIn(p: ServerProcess) {
-  const res = await api(p.url).post('/api/auth/token/', { username: 'admin', password: PASSWORDS.admin });
-  expect(res.status, res.text).toBe(200);
-  return api(p.url, res.body.data.access);
-}
 
 /** Waits until the server counts at least `n` requests in flight (the scrape itself is one of them). */
 async function inFlight(p: ServerProcess, n: number) {

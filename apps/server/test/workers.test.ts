@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { freshDatabase } from './support/database.js';
+import { PASSWORDS } from './support/server.js';
 
 describe('WORKERS', () => {
   it('is 1 by default, a number, or one per CPU for 0 and auto', () => {
@@ -30,7 +31,7 @@ describe('WORKERS', () => {
         DATA_DIR: dataDir,
         DATABASE_URL: database.url,
         ADMIN_USERNAME: 'admin',
-        ADMIN_PASSWORD: 'admin-password-1',
+        ADMIN_PASSWORD: PASSWORDS.admin,
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +53,7 @@ describe('WORKERS', () => {
       const login = await fetch(`http://127.0.0.1:${port}/api/auth/token/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: 'admin-password-1' }),
+        body: JSON.stringify({ username: 'admin', password: PASSWORDS.admin }),
       });
       expect(login.status).toBe(200);
       // /metrics answers for all workers, whichever one the scrape reaches: six requests spread over two

@@ -6,6 +6,7 @@ import {
   customerBody,
   PASSWORDS,
   recordingFetch,
+  rejection,
   startTestServer,
   type TestServer,
 } from './support.js';
@@ -24,12 +25,7 @@ afterAll(async () => {
 
 /** Resolves with the error a call rejects with (fails when it resolves). */
 async function failure(call: Promise<unknown>): Promise<CcmApiError> {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (e: unknown) => e,
-  );
+  const error = await rejection(call);
   expect(error).toBeInstanceOf(CcmApiError);
   return error as CcmApiError;
 }

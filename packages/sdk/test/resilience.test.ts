@@ -10,7 +10,7 @@ import {
   createClient,
   type Tokens,
 } from '../src/index.js';
-import { contactBody, customerBody, PASSWORDS, startTestServer, type TestServer } from './support.js';
+import { contactBody, customerBody, PASSWORDS, rejection, startTestServer, type TestServer } from './support.js';
 
 /**
  * A small proxy on 127.0.0.1 in front of the real server. Each rule fails the next N requests of a method and path
@@ -87,15 +87,6 @@ beforeEach(() => {
 /** A client through the proxy, with short backoff delays so that the tests stay quick. */
 const through = (options: Partial<Parameters<typeof createClient>[0]> = {}): CcmClient =>
   createClient({ baseUrl: proxyUrl, tokens, retry: { minDelayMs: 20, maxDelayMs: 200 }, ...options });
-
-async function rejection(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (e: unknown) => e,
-  );
-}
 
 describe('retries', () => {
   it('a GET answered 503 once is retried and succeeds', async () => {

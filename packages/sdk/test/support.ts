@@ -36,4 +36,14 @@ export function contractRoutes(): { name: string; matches: (request: string) => 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves with what a call rejects with; rejects (failing the test) when the call resolves. */
+export function rejection(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+}
+
 export { contactBody, customerBody } from '../../../apps/server/test/support/factories.js';

@@ -35,3 +35,16 @@ export async function freshDatabase(dataDir: string): Promise<TestDatabase> {
     drop: () => run(postgres ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${name}`),
   };
 }
+
+/**
+ * A connection of the test's own to the database a server runs on (its DATABASE_URL), for SQL that goes around
+ * the API. The caller closes it.
+ */
+export function rawConnection(databaseUrl: string): Sequelize {
+  return databaseUrl.startsWith('sqlite:')
+    ? new Sequelize({ dialect: 'sqlite', storage: databaseUrl.slice('sqlite:'.length), logging: false })
+    : new Sequelize(databaseUrl.replace(/^mysql:/, 'mariadb:'), { logging: false });
+}
+
+/** The current time as a DATETIME/TIMESTAMP literal every dialect reads (`YYYY-MM-DD HH:MM:SS`, UTC), for raw SQL. */
+export const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { type Api, api } from './http.js';
 import { JWT_SECRET, PASSWORDS } from './server.js';
 
 const SERVER_DIR = path.resolve(import.meta.dirname, '../..');
@@ -127,4 +129,11 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     await dispose();
     throw e;
   }
+}
+
+/** Signs the test admin in on a server process; answers a client with its access token (fails the test when refused). */
+export async function signIn(p: ServerProcess): Promise<Api> {
+  const res = await api(p.url).post('/api/auth/token/', { username: 'admin', password: PASSWORDS.admin });
+  expect(res.status, res.text).toBe(200);
+  return api(p.url, res.body.data.access);
 }
