@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createContact, createCustomer } from './support/factories.js';
+import { contactBody, createContact, createCustomer } from './support/factories.js';
 import type { Res } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-// The SQL statements each read route sends, counted through Sequelize's logging (DATABASE_LOGGING sends every
+// The SQL statements each route sends, counted through Sequelize's logging (DATABASE_LOGGING sends every
 // statement to console.log, which is spied on before the server opens its database). A route that starts
 // sending one statement per row, or a count over a join, shows here first.
 const statements: string[] = [];
@@ -28,11 +28,11 @@ afterAll(async () => {
   vi.restoreAllMocks();
 });
 
-/** The statements one request sends (the answer must be a 200). */
-async function count(request: () => Promise<Res>): Promise<number> {
+/** The statements one request sends (the answer must be a 200, or `status`). */
+async function count(request: () => Promise<Res>, status = 200): Promise<number> {
   statements.length = 0;
   const res = await request();
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
   return statements.length;
 }
 
@@ -56,5 +56,35 @@ describe('SQL statements per read route', () => {
   it("a customer's contacts: two; the statistics: one", async () => {
     expect(await count(() => t.viewer.get(`/api/customers/${customerId}/contacts/`))).toBe(2);
     expect(await count(() => t.viewer.get('/api/contacts/stats/'))).toBe(1);
+  });
+});
+
+describe('SQL statements per write, BEGIN and COMMIT included', () => {
+  // Reading a contact for a write locks its customer's row first where the database has row locks (two more
+  // statements: the contact's customer, then the lock); SQLite's writes already run one at a time.
+  const lock = () => (t.server.store.dialect === 'sqlite' ? 1 : 3);
+
+  it('a create: five (the customer, the clashes, the insert); six when it takes over the primary', async () => {
+    expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId)), 201)).toBe(5);
+    expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId, { is_primary: true })), 201)).toBe(
+      6,
+    );
+  });
+
+  it('a bulk create: five, whatever the number of items', async () => {
+    const items = (n: number) => Array.from({ length: n }, () => contactBody(customerId));
+    expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(2) }), 201)).toBe(5);
+    expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(40) }), 201)).toBe(5);
+  });
+
+  it('an update, a set-primary, a toggle: the lock, the checks they need, one UPDATE', async () => {
+    const { id } = await createContact(t.staff, customerId);
+    expect(await count(() => t.staff.patch(`/api/contacts/${id}/`, { email: `moved${id}@example.com` }))).toBe(
+      4 + lock(),
+    );
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(4 + lock());
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/toggle-status/`))).toBe(3 + lock());
+    // Nothing to change, nothing written.
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(2 + lock());
   });
 });

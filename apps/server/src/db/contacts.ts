@@ -1,13 +1,9 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import type { CountersRepo } from './counters.js';
-import { Contact, Customer } from './models/index.js';
+import { Contact } from './models/index.js';
 import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
 import { contactSearch, type SqlCondition } from './search.js';
-
-/** The customer columns every contact answer shows. */
-const customerColumns = ['id', 'firstName', 'lastName', 'username', 'customerId'];
-const withCustomer = { model: Customer, as: 'customer', attributes: customerColumns, required: true };
 
 export interface ContactFilter {
   customerId?: number;
@@ -75,6 +71,8 @@ export type ContactCustomer = ContactRecord['customer'] & { isActive: boolean };
 /** A contact as the writes return it: its columns, without its customer. */
 export type ContactRow = Omit<ContactRecord, 'customer'>;
 
+const placeholders = (items: unknown[]) => items.map(() => '?').join(', ');
+
 /** Rows per INSERT: a statement of some 150 KB, well within every dialect's limits (MariaDB's packet: 16 MB). */
 const ROWS_PER_INSERT = 1000;
 
@@ -98,8 +96,7 @@ function keysetCondition(column: string, descending: boolean, after: { value: st
 
 export function contactsRepo(sequelize: Sequelize, read: Reader, counters: CountersRepo) {
   const dialect = sequelize.getDialect();
-  /** Distinct values escaped into the text, as Sequelize inlines them (SQLite binds thousands of parameters slowly). */
-  const inList = (items: (string | number)[]) => [...new Set(items)].map((v) => sequelize.escape(v)).join(', ');
+  const rowLocks = dialect !== 'sqlite';
 
   /**
    * Multi-row INSERTs, bypassing the model (no instance, hooks or validation per row: the
@@ -257,45 +254,52 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
 
     /**
      * The customers a contact write names, their rows locked for the transaction where the database has row
-     * locks (in id order, so that two writers cannot deadlock): the columns the checks and the answers need,
-     * as plain rows (a model query's building and instances cost more than the read).
+     * locks (in id order, so that two writers cannot deadlock): the columns the checks and the answers need.
      */
     async lockCustomers(ids: number[], transaction: Transaction): Promise<ContactCustomer[]> {
-      if (ids.length === 0) return [];
-      const rows = (await sequelize.query(
+      const known = [...new Set(ids.map(Math.trunc))].filter(fitsId);
+      if (known.length === 0) return [];
+      const rows = await read.selectIn(
+        transaction,
         `SELECT id, is_active, first_name, last_name, username, customer_id AS customer_code FROM customers
-         WHERE id IN (${inList(ids.map(Math.trunc))}) ORDER BY id${dialect === 'sqlite' ? '' : ' FOR UPDATE'}`,
-        { transaction, type: QueryTypes.SELECT, raw: true },
-      )) as Row[];
+         WHERE id IN (${placeholders(known)}) ORDER BY id${rowLocks ? ' FOR UPDATE' : ''}`,
+        known,
+      );
       return rows.map((r) => ({ ...customerOf(r, asNumber(r.id)), isActive: asBoolean(r.is_active) }));
     },
 
     /** Contacts of these customers holding any of these e-mails or numbers, in the same column. */
-
     async clashes(
       customerIds: number[],
       values: { emails: string[]; waNumbers: string[]; tpNumbers: string[] },
       transaction: Transaction,
       exceptId?: number,
     ): Promise<Pick<ContactRow, 'id' | 'customerId' | 'email' | 'waNumber' | 'tpNumber'>[]> {
-      // Plain SQL and rows: the model query's building and instances cost more than the read. Values are
-      // escaped into the text (a bulk check has thousands).
-      const any = (
-        [
-          ['email', values.emails],
-          ['wa_number', values.waNumbers],
-          ['tp_number', values.tpNumbers],
-        ] as const
-      )
-        .filter(([, items]) => items.length > 0)
-        .map(([column, items]) => `${column} IN (${inList(items)})`);
-      if (customerIds.length === 0 || any.length === 0) return [];
-      const except = exceptId !== undefined ? ` AND id <> ${sequelize.escape(Math.trunc(exceptId))}` : '';
-      const rows = (await sequelize.query(
+      const customers = [...new Set(customerIds.map(Math.trunc))].filter(fitsId);
+      const params: unknown[] = [...customers];
+      const any: string[] = [];
+      for (const [column, items] of [
+        ['email', values.emails],
+        ['wa_number', values.waNumbers],
+        ['tp_number', values.tpNumbers],
+      ] as const) {
+        const distinct = [...new Set(items)];
+        if (distinct.length === 0) continue;
+        any.push(`${column} IN (${placeholders(distinct)})`);
+        params.push(...distinct);
+      }
+      if (customers.length === 0 || any.length === 0) return [];
+      let except = '';
+      if (exceptId !== undefined) {
+        except = ' AND id <> ?';
+        params.splice(customers.length, 0, exceptId);
+      }
+      const rows = await read.selectIn(
+        transaction,
         `SELECT id, customer_id, email, wa_number, tp_number FROM contacts
-         WHERE customer_id IN (${inList(customerIds.map(Math.trunc))})${except} AND (${any.join(' OR ')})`,
-        { transaction, type: QueryTypes.SELECT, raw: true },
-      )) as Row[];
+         WHERE customer_id IN (${placeholders(customers)})${except} AND (${any.join(' OR ')})`,
+        params,
+      );
       return rows.map((r) => ({
         id: asNumber(r.id),
         customerId: asNumber(r.customer_id),
@@ -310,11 +314,16 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
      * lock first, so checks and the one-primary demotion cannot interleave. SQLite needs no row lock: its
      * write transactions already run one at a time.
      */
-    async lockForWrite(id: number, transaction: Transaction) {
-      const contact = await Contact.findByPk(id, { include: [withCustomer], transaction });
-      if (!contact || dialect === 'sqlite') return contact;
-      await Customer.findByPk(contact.customerId, { attributes: ['id'], transaction, lock: true });
-      return Contact.findByPk(id, { include: [withCustomer], transaction });
+    async lockForWrite(id: number, transaction: Transaction): Promise<ContactRecord | undefined> {
+      if (!fitsId(id)) return undefined;
+      if (rowLocks) {
+        // A contact never changes customer, so its customer can be locked before the contact is read.
+        const [owner] = await read.selectIn(transaction, 'SELECT customer_id FROM contacts WHERE id = ?', [id]);
+        if (!owner) return undefined;
+        await read.selectIn(transaction, 'SELECT id FROM customers WHERE id = ? FOR UPDATE', [owner.customer_id]);
+      }
+      const [row] = await read.selectIn(transaction, `${SELECT_CONTACTS} WHERE c.id = ?`, [id]);
+      return row && contactRecord(row);
     },
 
     /** Clears the primary flag of every contact of these customers (but `exceptId`). */
@@ -338,9 +347,26 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
     /** One multi-row insert (per 1,000 rows); returns the rows with their ids, in the order given. */
     insertMany: insertRows,
 
-    async update(contact: Contact, values: Partial<ContactValues>, transaction: Transaction) {
-      await contact.update(values, { transaction });
-      return contact;
+    /**
+     * Writes the values that differ from the contact's and returns it as it now is; nothing changed, nothing
+     * written (as a model's update: `updated_at` moves only with a change).
+     */
+    async update(contact: ContactRecord, values: Partial<ContactValues>, transaction: Transaction) {
+      const changed = (Object.keys(values) as (keyof ContactValues)[]).filter((k) => values[k] !== contact[k]);
+      if (changed.length === 0) return contact;
+      const now = new Date();
+      const columns = {
+        email: 'email',
+        waNumber: 'wa_number',
+        tpNumber: 'tp_number',
+        isPrimary: 'is_primary',
+        isActive: 'is_active',
+      };
+      await sequelize.query(
+        `UPDATE contacts SET ${changed.map((k) => `${columns[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
+        { replacements: [...changed.map((k) => values[k]), now, contact.id], transaction, type: QueryTypes.UPDATE },
+      );
+      return { ...contact, ...values, updatedAt: now };
     },
 
     async remove(id: number) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Sequelize } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import type { Dialect } from './connection.js';
 
 /**
@@ -14,6 +14,12 @@ import type { Dialect } from './connection.js';
  */
 export interface Reader {
   select<T = Row>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /**
+   * A read inside a write transaction, on its connection (the checks and row locks of the writes). Not
+   * prepared: the texts vary with the lengths of their lists, and the connection may be replaced after a
+   * failure.
+   */
+  selectIn<T = Row>(transaction: Transaction, sql: string, params: readonly unknown[]): Promise<T[]>;
   /** Finalizes prepared statements (SQLite refuses to close a connection with statements left open). */
   close(): Promise<void>;
 }
@@ -31,9 +37,10 @@ interface SqliteStatement {
 }
 interface SqliteConnection {
   prepare(sql: string, callback: (err: Error | null) => void): SqliteStatement;
+  all(sql: string, params: readonly unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
 }
 interface PgConnection {
-  query(q: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: Row[] }>;
+  query(q: { name?: string; text: string; values: readonly unknown[] }): Promise<{ rows: Row[] }>;
 }
 interface MariaConnection {
   query(sql: string, values: readonly unknown[]): Promise<Row[]>;
@@ -44,8 +51,10 @@ export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
   const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
   const log =
     typeof logging === 'function'
-      ? (sql: string) => (logging as (s: string) => void)(`Executing (default): ${sql}`)
+      ? (sql: string, on = 'default') => (logging as (s: string) => void)(`Executing (${on}): ${sql}`)
       : undefined;
+  // What Sequelize's Transaction holds and does not type: its id (in the log) and its connection.
+  const held = (t: Transaction) => t as unknown as { id: string; connection: unknown };
 
   if (dialect === 'sqlite') {
     // Per connection: a statement belongs to the connection that prepared it.
@@ -77,6 +86,13 @@ export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
           statement.all(params.map(sqliteValue), (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
         );
       },
+      selectIn<T>(t: Transaction, sql: string, params: readonly unknown[]) {
+        log?.(sql, held(t).id);
+        const connection = held(t).connection as SqliteConnection;
+        return new Promise<T[]>((resolve, reject) =>
+          connection.all(sql, params.map(sqliteValue), (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+        );
+      },
       async close() {
         const open = await Promise.allSettled([...prepared.values()].flatMap((m) => [...m.values()]));
         prepared.clear();
@@ -87,16 +103,30 @@ export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
     };
   }
 
-  const numbered = new Map<string, { name: string; text: string }>();
+  // PostgreSQL numbers its placeholders; the texts hold no values, so every `?` is one.
+  const pgText = (sql: string) => {
+    let i = 0;
+    return sql.replace(/\?/g, () => `$${++i}`);
+  };
+  const named = new Map<string, { name: string; text: string }>();
   const pgStatement = (sql: string) => {
-    let s = numbered.get(sql);
+    let s = named.get(sql);
     if (!s) {
-      let i = 0;
-      const text = sql.replace(/\?/g, () => `$${++i}`);
+      const text = pgText(sql);
       s = { name: `ccm_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`, text };
-      numbered.set(sql, s);
+      named.set(sql, s);
     }
     return s;
+  };
+
+  // Prepared (named) only for the reads' bounded set of texts; the transactions' texts vary with list lengths.
+  const run = async <T>(connection: unknown, sql: string, params: readonly unknown[], prepared: boolean) => {
+    if (dialect === 'postgres') {
+      const query = prepared ? { ...pgStatement(sql), values: params } : { text: pgText(sql), values: params };
+      return (await (connection as PgConnection).query(query)).rows as T[];
+    }
+    // The connector's answer is an array with a `meta` property: copy out the rows alone.
+    return [...(await (connection as MariaConnection).query(sql, params))] as T[];
   };
 
   return {
@@ -104,15 +134,14 @@ export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
       log?.(sql);
       const connection = await manager.getConnection({ type: 'SELECT' });
       try {
-        if (dialect === 'postgres') {
-          const { name, text } = pgStatement(sql);
-          return (await (connection as PgConnection).query({ name, text, values: params })).rows as T[];
-        }
-        // The connector's answer is an array with a `meta` property: copy out the rows alone.
-        return [...(await (connection as MariaConnection).query(sql, params))] as T[];
+        return await run<T>(connection, sql, params, true);
       } finally {
         await manager.releaseConnection(connection);
       }
+    },
+    selectIn<T>(t: Transaction, sql: string, params: readonly unknown[]) {
+      log?.(sql, held(t).id);
+      return run<T>(held(t).connection, sql, params, false);
     },
     async close() {},
   };

@@ -245,10 +245,10 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
         );
         if (hasErrors(clash)) throw validationError(clash);
         if (values.isPrimary && !contact.isPrimary) await store.contacts.demotePrimaries([contact.customerId], t, id);
-        await store.contacts.update(contact, values, t).catch((e) => {
+        const updated = await store.contacts.update(contact, values, t).catch((e) => {
           throw duplicateError(e);
         });
-        return contactDto(contact);
+        return contactDto(updated);
       });
     },
 
@@ -261,13 +261,12 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
       return store.transaction(async (t) => {
         const contact = await store.contacts.lockForWrite(id, t);
         if (!contact) throw notFound(CONTACT_NOT_FOUND);
-        if (!contact.isPrimary) {
-          await store.contacts.demotePrimaries([contact.customerId], t, id);
-          await store.contacts.update(contact, { isPrimary: true }, t).catch((e) => {
-            throw duplicateError(e);
-          });
-        }
-        return contactDto(contact);
+        if (contact.isPrimary) return contactDto(contact);
+        await store.contacts.demotePrimaries([contact.customerId], t, id);
+        const updated = await store.contacts.update(contact, { isPrimary: true }, t).catch((e) => {
+          throw duplicateError(e);
+        });
+        return contactDto(updated);
       });
     },
 
@@ -275,8 +274,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
       return store.transaction(async (t) => {
         const contact = await store.contacts.lockForWrite(id, t);
         if (!contact) throw notFound(CONTACT_NOT_FOUND);
-        await store.contacts.update(contact, { isActive: !contact.isActive }, t);
-        return contactDto(contact);
+        return contactDto(await store.contacts.update(contact, { isActive: !contact.isActive }, t));
       });
     },
 
