@@ -3,6 +3,7 @@ import { connectionOptions, type Database, type DatabaseOptions, openDatabase } 
 import { type ContactsRepo, contactsRepo } from './contacts.js';
 import { type CountersRepo, countersRepo } from './counters.js';
 import { type CustomersRepo, customersRepo } from './customers.js';
+import { counted, inFlight } from './in-flight.js';
 import { migrate } from './migrate.js';
 import { reader } from './reads.js';
 import { type SeedRepo, seedRepo } from './seed.js';
@@ -31,26 +32,33 @@ export interface Store {
   transaction<T>(work: (t: import('sequelize').Transaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
+  /** Waits for the work begun to settle (a bounded time), then closes the connections. */
   close(): Promise<void>;
 }
+
+/** Sequelize's default `pool.acquire`, when the options name none. */
+const DEFAULT_ACQUIRE_MS = 60_000;
 
 export function openStore(options: DatabaseOptions): Store {
   const db = openDatabase(options);
   const { sequelize } = db;
+  // Everything begun through the store is counted, so that close() can wait for it (in-flight.ts).
+  const pending = inFlight();
   const read = reader(sequelize, db.dialect);
   const counters = countersRepo(read);
   return {
     dialect: db.dialect,
-    contacts: contactsRepo(sequelize, read, counters),
-    customers: customersRepo(sequelize, read, counters),
-    counters,
-    users: usersRepo(),
-    refreshTokens: refreshTokensRepo(),
+    contacts: counted(contactsRepo(sequelize, read, counters), pending),
+    customers: counted(customersRepo(sequelize, read, counters), pending),
+    counters: counted(counters, pending),
+    users: counted(usersRepo(), pending),
+    refreshTokens: counted(refreshTokensRepo(), pending),
     seed: seedRepo(sequelize),
-    transaction: (work) => inTransaction(sequelize, work),
-    ping: async () => {
-      await sequelize.query('SELECT 1');
-    },
+    transaction: (work) => pending.run(() => inTransaction(sequelize, work)),
+    ping: () =>
+      pending.run(async () => {
+        await sequelize.query('SELECT 1');
+      }),
     // With replicas, Sequelize would send the migrator's reads to a replica that may lag: migrate over a
     // connection of its own to the primary (a plain one, which leaves the models bound to the app's).
     migrate: async () => {
@@ -63,6 +71,9 @@ export function openStore(options: DatabaseOptions): Store {
       }
     },
     close: async () => {
+      // Bounded by the pool's acquire time, the longest any work may wait for a connection: what is still
+      // running after it is stuck, not queued (and main.ts's own deadline ends the process anyway).
+      await pending.drain(options.pool?.acquireMs ?? DEFAULT_ACQUIRE_MS);
       await read.close();
       await db.close();
     },
