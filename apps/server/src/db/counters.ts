@@ -1,9 +1,10 @@
 import { asNumber, type Reader } from './reads.js';
 
 /**
- * Reads of the counters the database keeps with triggers (migration 0002-counters): a few rows each, whatever
- * the size of the tables. contact_counts has one row per (is_active, is_primary); customer_counts the rows
- * 'customers' and 'with_contacts'.
+ * Reads of the counters the database keeps with triggers (migrations 0002-counters, 0004-counter-shards): a few
+ * rows each, whatever the size of the tables. contact_counts has one row per (is_active, is_primary) and
+ * customer_counts the rows 'customers' and 'with_contacts', each once per shard on PostgreSQL and MariaDB
+ * (once on SQLite): every read SUMs.
  */
 export function countersRepo(read: Reader) {
   const one = async (sql: string, params: unknown[] = []) => (await read.select(sql, params))[0];
@@ -27,7 +28,7 @@ export function countersRepo(read: Reader) {
     },
 
     async customerCount(): Promise<number> {
-      return n((await one("SELECT n FROM customer_counts WHERE name = 'customers'"))?.n);
+      return n((await one("SELECT SUM(n) AS n FROM customer_counts WHERE name = 'customers'"))?.n);
     },
 
     /** The statistics' figures, in one statement. */
@@ -37,8 +38,8 @@ export function countersRepo(read: Reader) {
            (SELECT SUM(n) FROM contact_counts) AS total,
            (SELECT SUM(n) FROM contact_counts WHERE is_active = TRUE) AS active,
            (SELECT SUM(n) FROM contact_counts WHERE is_primary = TRUE) AS primaries,
-           (SELECT n FROM customer_counts WHERE name = 'with_contacts') AS with_contacts,
-           (SELECT n FROM customer_counts WHERE name = 'customers') AS customers`,
+           (SELECT SUM(n) FROM customer_counts WHERE name = 'with_contacts') AS with_contacts,
+           (SELECT SUM(n) FROM customer_counts WHERE name = 'customers') AS customers`,
       );
       return {
         total: n(row?.total),

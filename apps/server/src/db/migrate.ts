@@ -3,12 +3,14 @@ import { SequelizeStorage, Umzug } from 'umzug';
 import * as initial from './migrations/0001-initial.js';
 import * as counters from './migrations/0002-counters.js';
 import * as search from './migrations/0003-search.js';
+import * as counterShards from './migrations/0004-counter-shards.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
   { name: '0001-initial', ...initial },
   { name: '0002-counters', ...counters },
   { name: '0003-search', ...search },
+  { name: '0004-counter-shards', ...counterShards },
 ];
 
 export function migrator(sequelize: Sequelize) {
