@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ensureFirstUser } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openStore } from './db/index.js';
+import { serveWriteTurns } from './db/write-turns.js';
 import { serveClusterMetrics } from './http/observability.js';
 import { createLogger } from './logger.js';
 import { servicesFor } from './wiring.js';
@@ -31,6 +32,7 @@ export async function runPrimary(config: Config): Promise<void> {
   let stopping = false;
   let failed = false;
 
+  cluster.setupPrimary({ execArgv: workerExecArgv(config) });
   const fork = () => alive.add(cluster.fork());
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -74,5 +76,18 @@ export async function runPrimary(config: Config): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   serveClusterMetrics();
+  serveWriteTurns(); // asked for by workers on SQLite only
   for (let i = 0; i < config.workers; i++) fork();
+}
+
+/**
+ * The workers' node flags: this process's, plus `--max-old-space-size=<WORKER_HEAP_LIMIT_MB>`. A limit
+ * already given on the node command line or in NODE_OPTIONS (which the workers inherit) wins over the setting.
+ */
+function workerExecArgv(config: Config): string[] {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) =>
+    /--max[-_]old[-_]space[-_]size\b/.test(flag),
+  );
+  if (config.workerHeapLimitMb === undefined || given) return process.execArgv;
+  return [...process.execArgv, `--max-old-space-size=${config.workerHeapLimitMb}`];
 }

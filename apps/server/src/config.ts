@@ -6,6 +6,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const seconds = z.coerce.number().int().positive();
+/** Chosen by measurement: see WORKER_HEAP_LIMIT_MB in the README. */
+const DEFAULT_WORKER_HEAP_LIMIT_MB = 256;
 
 /** Every setting of the server, read from the environment once at start-up. */
 const EnvSchema = z.object({
@@ -14,6 +16,15 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   /** Server processes (node:cluster) sharing the port; `0` or `auto`: one per CPU. */
   WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(256)]).default(1),
+  /**
+   * V8 old-space limit (`--max-old-space-size`) in MB of each worker when WORKERS > 1; `0`: V8's default.
+   * A smaller heap is collected sooner, so a worker gives memory back after bulk requests (see cluster.ts).
+   */
+  WORKER_HEAP_LIMIT_MB: z.coerce
+    .number()
+    .int()
+    .refine((mb) => mb === 0 || mb >= 64, '0 (V8 default) or at least 64')
+    .default(DEFAULT_WORKER_HEAP_LIMIT_MB),
   DATA_DIR: z.string().min(1).default('data'),
   /** `sqlite:<path>`, `sqlite::memory:`, `postgres://…`, `mariadb://…`/`mysql://…`; default an SQLite file in DATA_DIR. */
   DATABASE_URL: z.string().min(1).optional(),
@@ -70,6 +81,8 @@ export interface Config {
   port: number;
   /** Server processes: 1 runs in this process; more fork that many workers (cluster.ts). */
   workers: number;
+  /** `--max-old-space-size` of each worker process (MB); undefined: V8's default. Unused with one process. */
+  workerHeapLimitMb: number | undefined;
   dataDir: string;
   database: {
     url: string;
@@ -136,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     workers: e.WORKERS === 'auto' || e.WORKERS === 0 ? os.availableParallelism() : e.WORKERS,
+    workerHeapLimitMb: e.WORKER_HEAP_LIMIT_MB === 0 ? undefined : e.WORKER_HEAP_LIMIT_MB,
     dataDir,
     database: {
       url: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'ccm.sqlite')}`,

@@ -207,6 +207,18 @@ describe('ConfigError', () => {
   });
 });
 
+describe('WORKER_HEAP_LIMIT_MB', () => {
+  it('limits each worker to 256 MB of V8 old space by default', () => {
+    expect(loadConfig({}).workerHeapLimitMb).toBe(256);
+  });
+
+  it('takes a number of MB; 0 leaves V8 its default; empty is unset, as every variable', () => {
+    expect(loadConfig({ WORKER_HEAP_LIMIT_MB: '512' }).workerHeapLimitMb).toBe(512);
+    expect(loadConfig({ WORKER_HEAP_LIMIT_MB: '0' }).workerHeapLimitMb).toBeUndefined();
+    expect(loadConfig({ WORKER_HEAP_LIMIT_MB: '' }).workerHeapLimitMb).toBe(256);
+  });
+});
+
 describe('limits, timeouts, Redis and metrics', () => {
   it('have the documented defaults', () => {
     const c = loadConfig({});
@@ -248,6 +260,9 @@ describe('limits, timeouts, Redis and metrics', () => {
 
   it.each([
     ['REDIS_URL', 'localhost:6379'],
+    ['WORKER_HEAP_LIMIT_MB', 'lots'],
+    ['WORKER_HEAP_LIMIT_MB', '32'],
+    ['WORKER_HEAP_LIMIT_MB', '-1'],
     ['LOGIN_MAX_FAILURES', '-1'],
     ['LOGIN_WINDOW_SECONDS', '0'],
     ['RATE_LIMIT_PER_MINUTE', 'lots'],

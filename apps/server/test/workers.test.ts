@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { freshDatabase } from './support/database.js';
+import { customerBody } from './support/factories.js';
 import { PASSWORDS } from './support/server.js';
 
 describe('WORKERS', () => {
@@ -26,6 +27,7 @@ describe('WORKERS', () => {
         ...process.env,
         NODE_ENV: 'test',
         WORKERS: '2',
+        WORKER_HEAP_LIMIT_MB: '144',
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: dataDir,
@@ -50,12 +52,34 @@ describe('WORKERS', () => {
         if (Date.now() > deadline) throw new Error(`not listening:\n${output}`);
         await new Promise((r) => setTimeout(r, 200));
       }
+      // Each worker (a child of the primary) runs with the V8 heap limit of WORKER_HEAP_LIMIT_MB.
+      const workers = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ');
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) {
+        expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-old-space-size=144');
+      }
       const login = await fetch(`http://127.0.0.1:${port}/api/auth/token/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username: 'admin', password: PASSWORDS.admin }),
       });
       expect(login.status).toBe(200);
+      // Writes from both workers at once: on SQLite they take turns from the primary (db/write-turns.ts).
+      const token = ((await login.json()) as { data: { access: string } }).data.access;
+      const created = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          fetch(`http://127.0.0.1:${port}/api/customers/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(customerBody()),
+          }).then(async (res) => ({
+            status: res.status,
+            id: ((await res.json()) as { data?: { id: number } }).data?.id,
+          })),
+        ),
+      );
+      expect(created.map((c) => c.status)).toEqual(created.map(() => 201));
+      expect(new Set(created.map((c) => c.id)).size).toBe(40);
       // /metrics answers for all workers, whichever one the scrape reaches: six requests spread over two
       // workers count six, on every scrape.
       for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/api/health/`)).status).toBe(200);

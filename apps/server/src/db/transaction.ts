@@ -1,4 +1,5 @@
 import { type Sequelize, Transaction } from 'sequelize';
+import { inWriteTurn } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
 
@@ -38,7 +39,8 @@ const sqliteWriters = new WeakMap<Sequelize, Mutex>();
  * SQLite has one writer at a time. Its write transactions queue here, in the process, rather than in
  * SQLite's busy handler: node-sqlite3 waits for a lock on a libuv pool thread, and a few writers waiting
  * there would starve the writer that holds the lock. The transaction also takes the lock at BEGIN
- * (IMMEDIATE), so a writer from another process waits instead of deadlocking on a lock upgrade.
+ * (IMMEDIATE), so a writer from another process waits instead of deadlocking on a lock upgrade. The cluster's
+ * workers take their turns from the primary (write-turns.ts); other processes still meet in the busy handler.
  */
 export async function inTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
   const sqlite = sequelize.getDialect() === 'sqlite';
@@ -59,5 +61,5 @@ export async function inTransaction<T>(sequelize: Sequelize, work: (t: Transacti
     mutex = new Mutex();
     sqliteWriters.set(sequelize, mutex);
   }
-  return mutex.run(attempt);
+  return mutex.run(() => inWriteTurn(attempt));
 }
