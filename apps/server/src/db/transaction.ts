@@ -1,5 +1,5 @@
 import { type Sequelize, Transaction } from 'sequelize';
-import { inWriteTurn } from './write-turns.js';
+import { type WriterQueue, writerQueue } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
 
@@ -17,20 +17,7 @@ function isRetryable(err: unknown): boolean {
   );
 }
 
-/** A FIFO lock for async work. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
-
-const sqliteWriters = new WeakMap<Sequelize, Mutex>();
+const sqliteWriters = new WeakMap<Sequelize, WriterQueue>();
 
 /**
  * Runs `work` in one transaction and commits it, or rolls everything back; deadlocks and serialization
@@ -56,10 +43,10 @@ export async function inTransaction<T>(sequelize: Sequelize, work: (t: Transacti
     }
   };
   if (!sqlite) return attempt();
-  let mutex = sqliteWriters.get(sequelize);
-  if (!mutex) {
-    mutex = new Mutex();
-    sqliteWriters.set(sequelize, mutex);
+  let writers = sqliteWriters.get(sequelize);
+  if (!writers) {
+    writers = writerQueue();
+    sqliteWriters.set(sequelize, writers);
   }
-  return mutex.run(() => inWriteTurn(attempt));
+  return writers.run(attempt);
 }
