@@ -33,9 +33,10 @@ export interface ContactRecord extends ContactValues {
 }
 
 // The hot reads, as SQL sent through the reader (reads.ts): one join, the columns every contact answer shows.
-const SELECT_CONTACTS = `SELECT c.id, c.customer_id, c.email, c.wa_number, c.tp_number, c.is_primary, c.is_active,
-  c.created_at, c.updated_at, u.first_name, u.last_name, u.username, u.customer_id AS customer_code
-  FROM contacts c JOIN customers u ON u.id = c.customer_id`;
+const CONTACT_COLUMNS = `c.id, c.customer_id, c.email, c.wa_number, c.tp_number, c.is_primary, c.is_active,
+  c.created_at, c.updated_at, u.first_name, u.last_name, u.username, u.customer_id AS customer_code`;
+const FROM_CONTACTS = 'FROM contacts c JOIN customers u ON u.id = c.customer_id';
+const SELECT_CONTACTS = `SELECT ${CONTACT_COLUMNS} ${FROM_CONTACTS}`;
 const BY_CUSTOMER_ORDER = 'ORDER BY c.is_primary DESC, c.created_at DESC, c.id DESC';
 
 /** The customer columns of a row read with SELECT_CONTACTS's names (the code as `customer_code`). */
@@ -181,7 +182,8 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
      * A page and the total. Without a search, every filter is on the contacts table, and every contact has its
      * customer (a foreign key): the total comes from the counters or a customer's index entries, and the page's
      * ids are read from the order's index before the join, so that a deep page skips index entries rather than
-     * joined rows (and a keyset page starts at its place in that index). A search counts and pages over the contacts table too, its customer's columns matched in a
+     * joined rows (and a keyset page starts at its place in that index). A search finds its matches in the
+     * contacts table once, for the page and the total, in one statement: its customer's columns matched in a
      * subquery (search.ts), each from its own index where the database has one.
      */
     async list(
@@ -203,29 +205,44 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
       const matching = columnConditions(filter, search);
       const after = keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined;
       const window = after ? columnConditions(filter, search, after) : matching;
-      // The total: without a search or a customer, the database's counter for the flags (0002-counters), no
-      // count over the table; a customer's contacts from its index entries; a search from its index.
-      const count =
-        !search && filter.customerId === undefined
-          ? counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary })
-          : read
-              .select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params)
-              .then((r) => asNumber(r[0]?.n));
-      // PostgreSQL searches: the matches first (a MATERIALIZED CTE), then sorted. Left to itself, its planner
-      // bets on walking the order's index until a page of matches turns up (its estimate for a rare substring
-      // is never below 0.01% of rows per column), which scans the whole table when the term is rare.
-      const pageIds =
-        search && dialect === 'postgres'
-          ? `WITH m AS MATERIALIZED (SELECT id, created_at, email FROM contacts${window.sql}) SELECT id FROM m`
-          : `SELECT id FROM contacts${window.sql}`;
-      const [total, rows] = await Promise.all([
-        count,
-        read.select(
-          `${SELECT_CONTACTS} JOIN (${pageIds} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page
-           ON page.id = c.id ORDER BY ${orderSql('c.')}`,
-          [...window.params, offset],
-        ),
-      ]);
+      const page = (ids: string) =>
+        `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page ON page.id = c.id
+         ORDER BY ${orderSql('c.')}`;
+      let total: number;
+      let rows: Row[];
+      if (search) {
+        // The matches are found once, for the page and for the total: the search is the costly part. PostgreSQL
+        // and SQLite keep them (MATERIALIZED); left to itself, PostgreSQL's planner bets on walking the order's
+        // index until a page of matches turns up, which scans the whole table when the term is rare.
+        const keep = dialect === 'mariadb' ? '' : 'MATERIALIZED ';
+        const keysetSql = after ? ` WHERE ${after.sql}` : '';
+        rows = await read.select(
+          `WITH m AS ${keep}(SELECT id, created_at, email FROM contacts${matching.sql})
+           SELECT ${CONTACT_COLUMNS}, (SELECT COUNT(*) FROM m) AS total ${page(`SELECT id FROM m${keysetSql}`)}`,
+          [...matching.params, ...(after?.params ?? []), offset],
+        );
+        // A page past the end has no row to carry the total.
+        total =
+          rows.length > 0
+            ? asNumber(rows[0]!.total)
+            : asNumber((await read.select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params))[0]?.n);
+      } else {
+        // The total: without a customer, the database's counter for the flags (0002-counters), no count over the
+        // table; a customer's contacts from its index entries.
+        const count =
+          filter.customerId === undefined
+            ? counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary })
+            : read
+                .select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params)
+                .then((r) => asNumber(r[0]?.n));
+        [total, rows] = await Promise.all([
+          count,
+          read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${window.sql}`)}`, [
+            ...window.params,
+            offset,
+          ]),
+        ]);
+      }
       const records = rows.map(contactRecord);
       return { count: total, rows: backward ? records.reverse() : records };
     },
