@@ -75,10 +75,14 @@ export function contactSearch(dialect: string, terms: readonly string[], alias: 
     };
   }
   // PostgreSQL: an IN subquery under OR would be a filter over a full scan; `= ANY(ARRAY(...))` is evaluated
-  // once and then looked up in the customer_id index, next to the trigram indexes' scans.
+  // once and then looked up in the customer_id index, next to the trigram indexes' scans. The customers are
+  // matched one column and term at a time (a UNION): given all the LIKEs at once, the planner prices LOWER()
+  // as nearly free and scans the table (200 ms at 200,000 customers) rather than read the trigram indexes.
   const customers =
     dialect === 'postgres'
-      ? `${alias}.customer_id = ANY (ARRAY(SELECT u.id FROM customers u WHERE ${theirs.sql}))`
+      ? `${alias}.customer_id = ANY (ARRAY(${CUSTOMER_COLUMNS.flatMap((c) =>
+          terms.map(() => `SELECT u.id FROM customers u WHERE LOWER(u.${c}) LIKE ? ESCAPE '!'`),
+        ).join(' UNION ')}))`
       : `${alias}.customer_id IN (SELECT u.id FROM customers u WHERE ${theirs.sql})`;
   return { sql: `(${own.sql} OR ${customers})`, params: [...own.params, ...theirs.params] };
 }
