@@ -74,6 +74,18 @@ export type ContactRow = Omit<ContactRecord, 'customer'>;
 
 const placeholders = (items: unknown[]) => items.map(() => '?').join(', ');
 
+/** Ids as a statement may bind them: distinct integers, and only those an INTEGER column can hold. */
+const boundIds = (ids: number[]) => [...new Set(ids.map(Math.trunc))].filter(fitsId);
+
+/** The column of each contact value. */
+const VALUE_COLUMNS: Record<keyof ContactValues, string> = {
+  email: 'email',
+  waNumber: 'wa_number',
+  tpNumber: 'tp_number',
+  isPrimary: 'is_primary',
+  isActive: 'is_active',
+};
+
 /** Rows per INSERT: a statement of some 150 KB, well within every dialect's limits (MariaDB's packet: 16 MB). */
 const ROWS_PER_INSERT = 1000;
 
@@ -204,7 +216,6 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
       const search = filter.searchTerms?.length ? contactSearch(dialect, filter.searchTerms, 'contacts') : undefined;
       const matching = columnConditions(filter, search);
       const after = keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined;
-      const window = after ? columnConditions(filter, search, after) : matching;
       const page = (ids: string) =>
         `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page ON page.id = c.id
          ORDER BY ${orderSql('c.')}`;
@@ -235,6 +246,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
             : read
                 .select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params)
                 .then((r) => asNumber(r[0]?.n));
+        const window = after ? columnConditions(filter, search, after) : matching;
         [total, rows] = await Promise.all([
           count,
           read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${window.sql}`)}`, [
@@ -274,7 +286,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
      * locks (in id order, so that two writers cannot deadlock): the columns the checks and the answers need.
      */
     async lockCustomers(ids: number[], transaction: Transaction): Promise<ContactCustomer[]> {
-      const known = [...new Set(ids.map(Math.trunc))].filter(fitsId);
+      const known = boundIds(ids);
       if (known.length === 0) return [];
       const rows = await read.selectIn(
         transaction,
@@ -292,7 +304,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
       transaction: Transaction,
       exceptId?: number,
     ): Promise<Pick<ContactRow, 'id' | 'customerId' | 'email' | 'waNumber' | 'tpNumber'>[]> {
-      const customers = [...new Set(customerIds.map(Math.trunc))].filter(fitsId);
+      const customers = boundIds(customerIds);
       const params: unknown[] = [...customers];
       const any: string[] = [];
       for (const [column, items] of [
@@ -372,15 +384,8 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
       const changed = (Object.keys(values) as (keyof ContactValues)[]).filter((k) => values[k] !== contact[k]);
       if (changed.length === 0) return contact;
       const now = new Date();
-      const columns = {
-        email: 'email',
-        waNumber: 'wa_number',
-        tpNumber: 'tp_number',
-        isPrimary: 'is_primary',
-        isActive: 'is_active',
-      };
       await sequelize.query(
-        `UPDATE contacts SET ${changed.map((k) => `${columns[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
+        `UPDATE contacts SET ${changed.map((k) => `${VALUE_COLUMNS[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
         { replacements: [...changed.map((k) => values[k]), now, contact.id], transaction, type: QueryTypes.UPDATE },
       );
       return { ...contact, ...values, updatedAt: now };

@@ -29,8 +29,12 @@ function likePattern(term: string): string {
   return `%${term.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
+/** One column against one term: the test every path decides with. */
+const likeClause = (column: string) => `LOWER(${column}) LIKE ? ESCAPE '!'`;
+
+/** The clauses and parameters go column by column, each column with every term. */
 function likeAny(columns: readonly string[], terms: readonly string[]): SqlCondition {
-  const clauses = columns.flatMap((col) => terms.map(() => `LOWER(${col}) LIKE ? ESCAPE '!'`));
+  const clauses = columns.flatMap((col) => terms.map(() => likeClause(col)));
   return {
     sql: `(${clauses.join(' OR ')})`,
     params: columns.flatMap(() => terms.map(likePattern)),
@@ -81,7 +85,7 @@ export function contactSearch(dialect: string, terms: readonly string[], alias: 
   const customers =
     dialect === 'postgres'
       ? `${alias}.customer_id = ANY (ARRAY(${CUSTOMER_COLUMNS.flatMap((c) =>
-          terms.map(() => `SELECT u.id FROM customers u WHERE LOWER(u.${c}) LIKE ? ESCAPE '!'`),
+          terms.map(() => `SELECT u.id FROM customers u WHERE ${likeClause(`u.${c}`)}`),
         ).join(' UNION ')}))`
       : `${alias}.customer_id IN (SELECT u.id FROM customers u WHERE ${theirs.sql})`;
   return { sql: `(${own.sql} OR ${customers})`, params: [...own.params, ...theirs.params] };

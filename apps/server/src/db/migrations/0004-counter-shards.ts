@@ -203,16 +203,25 @@ async function mergeShards(sequelize: Sequelize, transaction?: Transaction) {
   await run('DELETE FROM customer_counts WHERE shard <> 0');
 }
 
+/** PostgreSQL: `steps` in one transaction, writers locked out: no write is lost or counted twice. */
+function withWritersLockedOut(
+  sequelize: Sequelize,
+  steps: (run: (sql: string) => Promise<unknown>, transaction: Transaction) => Promise<void>,
+) {
+  return sequelize.transaction(async (transaction) => {
+    const run = (sql: string) => sequelize.query(sql, { transaction });
+    await run('LOCK TABLE customers, contacts IN SHARE ROW EXCLUSIVE MODE');
+    await steps(run, transaction);
+  });
+}
+
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
   const sequelize = qi.sequelize;
   const dialect = sequelize.getDialect();
   if (dialect === 'sqlite') return;
 
   if (dialect === 'postgres') {
-    // One transaction, writers locked out: no write is lost or counted twice.
-    await sequelize.transaction(async (transaction) => {
-      const run = (sql: string) => sequelize.query(sql, { transaction });
-      await run('LOCK TABLE customers, contacts IN SHARE ROW EXCLUSIVE MODE');
+    await withWritersLockedOut(sequelize, async (run, transaction) => {
       await run(`ALTER TABLE contact_counts ADD COLUMN shard smallint NOT NULL DEFAULT 0,
         DROP CONSTRAINT contact_counts_pkey, ADD PRIMARY KEY (shard, is_active, is_primary)`);
       await run(`ALTER TABLE customer_counts ADD COLUMN shard smallint NOT NULL DEFAULT 0,
@@ -242,9 +251,7 @@ export async function down({ context: qi }: { context: QueryInterface }): Promis
   if (dialect === 'sqlite') return;
 
   if (dialect === 'postgres') {
-    await sequelize.transaction(async (transaction) => {
-      const run = (sql: string) => sequelize.query(sql, { transaction });
-      await run('LOCK TABLE customers, contacts IN SHARE ROW EXCLUSIVE MODE');
+    await withWritersLockedOut(sequelize, async (run, transaction) => {
       await mergeShards(sequelize, transaction);
       for (const sql of postgres(null)) await run(sql);
       await run(`ALTER TABLE contact_counts DROP CONSTRAINT contact_counts_pkey, DROP COLUMN shard,
