@@ -1,5 +1,6 @@
 import { type Sequelize, Transaction } from 'sequelize';
-import { type WriterQueue, writerQueue } from './write-turns.js';
+import { concurrencyLimit } from '../concurrency.js';
+import { inWriteTurn } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
 
@@ -17,7 +18,7 @@ function isRetryable(err: unknown): boolean {
   );
 }
 
-const sqliteWriters = new WeakMap<Sequelize, WriterQueue>();
+const sqliteWriters = new WeakMap<Sequelize, ReturnType<typeof concurrencyLimit>>();
 
 /**
  * Runs `work` in one transaction and commits it, or rolls everything back; deadlocks and serialization
@@ -43,10 +44,10 @@ export async function inTransaction<T>(sequelize: Sequelize, work: (t: Transacti
     }
   };
   if (!sqlite) return attempt();
-  let writers = sqliteWriters.get(sequelize);
-  if (!writers) {
-    writers = writerQueue();
-    sqliteWriters.set(sequelize, writers);
+  let oneAtATime = sqliteWriters.get(sequelize);
+  if (!oneAtATime) {
+    oneAtATime = concurrencyLimit(1);
+    sqliteWriters.set(sequelize, oneAtATime);
   }
-  return writers.run(attempt);
+  return oneAtATime(() => inWriteTurn(attempt));
 }

@@ -1,12 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 
 /**
- * SQLite has one writer per database file. In a process, write transactions queue in a FIFO (transaction.ts);
+ * SQLite has one writer per database file. In a process, write transactions run one at a time (transaction.ts);
  * across cluster workers they would meet in SQLite's busy handler, which sleeps between its tries (up to
  * 100 ms each), so that a waiting writer sleeps through turns it could have had: with 2 workers, creates had
  * a p99 of 600 ms against 130 ms with one. Instead the primary hands out the turns, first come first served,
- * over the cluster's IPC channel: a round trip of a few tens of microseconds. Only the first transaction of a
- * worker's queue asks, so each worker has at most one request waiting here (measured, 2 workers, 32
+ * over the cluster's IPC channel: a round trip of a few tens of microseconds. A transaction asks once its
+ * process's own queue has let it through, so each worker has at most one request waiting here (measured, 2 workers, 32
  * concurrent creates: p99 480-600 ms without turns, 170-230 ms with them, at the same throughput).
  */
 const TYPE = 'ccm:write-turn';
@@ -83,37 +83,12 @@ async function takeTurn(): Promise<() => void> {
   return () => send({ type: TYPE, op: 'done', n });
 }
 
-export interface WriterQueue {
-  run<T>(work: () => Promise<T>): Promise<T>;
-}
-
-/** This process's write transactions, one at a time and first come first served, in the cluster's turns. */
-export function writerQueue(): WriterQueue {
-  const queue: (() => Promise<void>)[] = [];
-  let pumping = false;
-  const pump = async () => {
-    pumping = true;
-    // One transaction per turn: keeping the turn for several queued ones measured no faster.
-    while (queue.length > 0) {
-      const giveBack = await takeTurn();
-      await queue.shift()!();
-      giveBack();
-    }
-    pumping = false;
-  };
-  return {
-    run<T>(work: () => Promise<T>) {
-      return new Promise<T>((resolve, reject) => {
-        // Settles the caller's promise and never throws, so the queue goes on whatever the work does.
-        queue.push(async () => {
-          try {
-            resolve(await work());
-          } catch (err) {
-            reject(err);
-          }
-        });
-        if (!pumping) void pump();
-      });
-    },
-  };
+/** Runs `work` in this worker's turn to write (outside a cluster worker, at once). */
+export async function inWriteTurn<T>(work: () => Promise<T>): Promise<T> {
+  const giveBack = await takeTurn();
+  try {
+    return await work();
+  } finally {
+    giveBack();
+  }
 }

@@ -1,29 +1,15 @@
 import { hash, verify } from '@node-rs/argon2';
+import { concurrencyLimit } from '../concurrency.js';
 
 // argon2id with the library's defaults (19 MiB, 2 passes): OWASP's recommended minimum.
 
 /**
- * Hashes at once, at most. Each runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says) with
+ * At most the pool's size less two hashes at once (2 by default). Each runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says) with
  * 19 MiB of its own: a burst of logins would otherwise take every pool thread, so that node-sqlite3's
  * statements, which run there too, wait behind them, and hold 4 × 19 MiB that the allocator keeps after
- * (measured: peak RSS per worker 216-219 MB during the login benchmark). Two threads stay free.
+ * (measured: peak RSS per worker 216-219 MB during the login benchmark).
  */
-const MAX_HASHING = Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2);
-let hashing = 0;
-const waiting: (() => void)[] = [];
-
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  if (hashing >= MAX_HASHING) await new Promise<void>((resolve) => waiting.push(resolve));
-  else hashing++;
-  try {
-    return await work();
-  } finally {
-    // The slot passes straight to the next in line, if any.
-    const next = waiting.shift();
-    if (next) next();
-    else hashing--;
-  }
-}
+const limited = concurrencyLimit(Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2));
 
 export const hashPassword = (password: string) => limited(() => hash(password));
 
