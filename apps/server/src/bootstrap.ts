@@ -10,7 +10,7 @@ import type { Services } from './services/index.js';
 export async function ensureFirstUser(services: Services, config: Config, logger: Logger): Promise<void> {
   if (await services.auth.hasUsers()) return;
   if (config.admin) {
-    await services.auth.createUser({ ...config.admin, role: 'admin' });
+    await services.users.create({ ...config.admin, role: 'admin' });
     logger.info({ username: config.admin.username }, 'created the configured admin user');
     return;
   }
@@ -19,7 +19,7 @@ export async function ensureFirstUser(services: Services, config: Config, logger
     return;
   }
   const password = randomBytes(12).toString('base64url');
-  await services.auth.createUser({ username: 'admin', password, role: 'admin' });
+  await services.users.create({ username: 'admin', password, role: 'admin' });
   // Printed once, on purpose outside the JSON log, for the person who just started the server.
   process.stdout.write(
     `\n  First start: created user "admin" with password "${password}"\n  (set ADMIN_USERNAME/ADMIN_PASSWORD to choose them)\n\n`,

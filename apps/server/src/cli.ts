@@ -45,7 +45,7 @@ async function main() {
       if (!role.success) throw new UsageError('--role must be admin, staff or viewer');
       const given = values.password ?? process.env.CCM_PASSWORD;
       const password = given ?? randomBytes(12).toString('base64url');
-      const user = await services.auth.createUser({
+      const user = await services.users.create({
         username: values.username,
         password,
         role: role.data,

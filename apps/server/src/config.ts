@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { UsernameSchema } from '@ccm/contract';
 import { z } from 'zod';
 
 const bool = z
@@ -42,7 +43,7 @@ const EnvSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('ccm-api'),
   ACCESS_TOKEN_TTL: seconds.default(15 * 60),
   REFRESH_TOKEN_TTL: seconds.default(7 * 24 * 60 * 60),
-  ADMIN_USERNAME: z.string().min(1).optional(),
+  ADMIN_USERNAME: UsernameSchema.optional(),
   ADMIN_PASSWORD: z.string().min(1).optional(),
   ADMIN_EMAIL: z.string().email().optional(),
   DEFAULT_PHONE_REGION: z

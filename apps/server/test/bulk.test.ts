@@ -1,5 +1,6 @@
 import type { Contact } from '@ccm/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTERS, operations } from './support/adapters.js';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -230,26 +231,32 @@ describe('some items invalid', () => {
     expect(res.body.data.created_contacts.map((c: Row) => c.email)).toEqual(['free@bulk.example.com']);
   });
 
-  it('two primary items for one customer: the second fails', async () => {
-    const customer = await createCustomer(t.staff);
-    const other = await createCustomer(t.staff);
-    const res = await t.staff.post(BULK, {
-      contacts: [
-        contactBody(customer.id, { is_primary: true }),
-        contactBody(other.id, { is_primary: true }),
-        contactBody(customer.id, { is_primary: true }),
-        contactBody(customer.id, { is_primary: false }),
-      ],
-    });
-    expect(res.status).toBe(207);
-    expect(res.body.data.errors).toHaveLength(1);
-    expect(res.body.data.errors[0].index).toBe(2);
-    expect(Object.keys(res.body.data.errors[0].errors)).toEqual(['is_primary']);
-    const contacts = await contactsOf(customer.id);
-    expect(contacts).toHaveLength(2);
-    expect(contacts.filter((c) => c.is_primary).map((c) => c.id)).toEqual([res.body.data.created_contacts[0].id]);
-    expect((await contactsOf(other.id)).filter((c) => c.is_primary)).toHaveLength(1);
-  });
+  it.each(ADAPTERS)(
+    'two primary items for one customer (%s): both created, the later one primary, 201',
+    async (adapter) => {
+      const customer = await createCustomer(t.staff);
+      const other = await createCustomer(t.staff);
+      const old = await createContact(t.staff, customer.id, { is_primary: true });
+      const res = await operations(t.url, t.staff.token).call(adapter, 'contacts.bulkCreate', {
+        contacts: [
+          contactBody(customer.id, { is_primary: true }),
+          contactBody(other.id, { is_primary: true }),
+          contactBody(customer.id, { is_primary: true }),
+          contactBody(customer.id, { is_primary: false }),
+        ],
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(adapter === 'rest' ? 201 : 200);
+      expect(res.data.errors).toEqual([]);
+      const made: Row[] = res.data.created_contacts;
+      // Each item as if created after the ones before it: the answer shows the first demoted by the third.
+      expect(made.map((c) => c.is_primary)).toEqual([false, true, true, false]);
+      const contacts = await contactsOf(customer.id);
+      expect(contacts).toHaveLength(4);
+      expect(contacts.filter((c) => c.is_primary).map((c) => c.id)).toEqual([made[2]!.id]);
+      expect(contacts.find((c) => c.id === old.id)?.is_primary).toBe(false);
+      expect((await contactsOf(other.id)).filter((c) => c.is_primary).map((c) => c.id)).toEqual([made[1]!.id]);
+    },
+  );
 
   it('a primary item that fails does not count as the batch primary', async () => {
     const customer = await createCustomer(t.staff);

@@ -36,7 +36,7 @@ let userSeq = 0;
 async function newUser(): Promise<{ username: string; password: string }> {
   userSeq += 1;
   const user = { username: `throttled${userSeq}`, password: `password-of-user-${userSeq}` };
-  await t.server.services.auth.createUser({ ...user, role: 'staff' });
+  await t.server.services.users.create({ ...user, role: 'staff' });
   return user;
 }
 

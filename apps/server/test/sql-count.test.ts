@@ -7,6 +7,9 @@ import { startTestServer, type TestServer } from './support/server.js';
 // statement to console.log, which is spied on before the server opens its database). A route that starts
 // sending one statement per row, or a count over a join, shows here first.
 const statements: string[] = [];
+/** The reads of a user's current role and session version (services/accounts.ts), counted apart. */
+const accountReads: string[] = [];
+const isAccountRead = (line: string) => /SELECT .*session_version.* FROM .users./.test(line);
 let t: TestServer;
 let contactId: number;
 let customerId: number;
@@ -14,7 +17,7 @@ let customerId: number;
 beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
     const line = String(args[0]);
-    if (line.startsWith('Executing (')) statements.push(line);
+    if (line.startsWith('Executing (')) (isAccountRead(line) ? accountReads : statements).push(line);
   });
   t = await startTestServer({ DATABASE_LOGGING: 'true' });
   for (let i = 0; i < 6; i++) {
@@ -35,6 +38,16 @@ async function count(request: () => Promise<Res>, status = 200): Promise<number>
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   return statements.length;
 }
+
+describe("the caller's account", () => {
+  it('is read about once per user every 2 seconds, not once per request', async () => {
+    accountReads.length = 0;
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) expect((await t.viewer.get(`/api/contacts/${contactId}/`)).status).toBe(200);
+    const seconds = (performance.now() - started) / 1000;
+    expect(accountReads.length).toBeLessThanOrEqual(1 + Math.floor(seconds / 2));
+  });
+});
 
 describe('SQL statements per read route', () => {
   it('a contact: one', async () => {

@@ -282,13 +282,13 @@ describe('customers', () => {
 
   it('list answers the REST page without the links: count, page, page_size, results', async () => {
     for (let i = 0; i < 3; i++) await createCustomer(t.staff, { is_verified: i === 0 });
-    const query = { page: 2, page_size: 2, ordering: 'username', is_active: 'true' } as const;
+    const query = { page: 2, page_size: 2, ordering: 'username', is_active: true } as const;
     const page = await viewer.customers.list.query(query);
     const rest = await restData('/api/customers/?page=2&page_size=2&ordering=username&is_active=true');
     expect(page).toEqual({ count: rest.count, page: 2, page_size: 2, results: rest.results });
     expect(page.results).toHaveLength(2);
 
-    const verified = await viewer.customers.list.query({ is_verified: 'true', search: 'user' });
+    const verified = await viewer.customers.list.query({ is_verified: true, search: 'user' });
     expect(verified).toEqual({
       page: 1,
       page_size: 20,
@@ -371,13 +371,13 @@ describe('contacts', () => {
     const customer = await createCustomer(t.staff);
     for (let i = 0; i < 3; i++) await createContact(t.staff, customer.id, { is_primary: i === 1 });
     const cases: [Parameters<Client['contacts']['list']['query']>[0], string][] = [
-      [{ customer_id: String(customer.id) }, `customer_id=${customer.id}`],
+      [{ customer_id: customer.id }, `customer_id=${customer.id}`],
       [
-        { customer_id: String(customer.id), is_primary: 'false', ordering: 'email' },
+        { customer_id: customer.id, is_primary: false, ordering: 'email' },
         `customer_id=${customer.id}&is_primary=false&ordering=email`,
       ],
       [{ search: 'contact', page: 2, page_size: 2, ordering: '-id' }, 'search=contact&page=2&page_size=2&ordering=-id'],
-      [{ is_active: 'true' }, 'is_active=true'],
+      [{ is_active: true }, 'is_active=true'],
     ];
     for (const [input, query] of cases) {
       const page = await viewer.contacts.list.query(input);

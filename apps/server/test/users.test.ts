@@ -166,31 +166,48 @@ describe('update', () => {
     expect((await t.admin.get('/api/auth/me/')).status).toBe(200);
   });
 
-  it('a role change takes effect at the next refresh and login', async () => {
+  it('a role change takes effect at once, for the tokens in hand too', async () => {
     const user = await newUser('viewer');
     const { pair, client } = await session(user.username);
+    expectError(await client.post('/api/customers/', customerBody()), 403);
     const patched = await t.admin.patch(`/api/users/${user.id}/`, { role: 'staff' });
     expect(patched.body.data.role).toBe('staff');
-    // The access token in hand still says viewer until it is renewed.
-    expectError(await client.post('/api/customers/', customerBody()), 403);
+    // Access is checked against the current role, not the one the token was issued with.
+    expect((await client.post('/api/customers/', customerBody())).status).toBe(201);
     const renewed = await refresh(pair.refresh);
     expect(renewed.status, renewed.text).toBe(200);
     expect(renewed.body.data.user.role).toBe('staff');
-    expect((await api(t.url, renewed.body.data.access).post('/api/customers/', customerBody())).status).toBe(201);
     const again = await session(user.username);
     expect((await again.client.get('/api/auth/me/')).body.data.role).toBe('staff');
-    // And back down: a viewer again after the next refresh.
+    // And back down: every token in hand is a viewer's again.
     await t.admin.patch(`/api/users/${user.id}/`, { role: 'viewer' });
-    const down = await refresh(renewed.body.data.refresh);
-    expect(down.body.data.user.role).toBe('viewer');
-    expectError(await api(t.url, down.body.data.access).post('/api/customers/', customerBody()), 403);
+    for (const token of [pair.access, renewed.body.data.access, again.pair.access]) {
+      expectError(await api(t.url, token).post('/api/customers/', customerBody()), 403, FORBIDDEN);
+    }
+  });
+
+  it('a demoted admin loses admin power at once: it can neither list users nor mint an admin', async () => {
+    const user = await newUser('admin');
+    const { client } = await session(user.username);
+    expect((await client.get('/api/users/')).status).toBe(200);
+    expect((await t.admin.patch(`/api/users/${user.id}/`, { role: 'viewer' })).status).toBe(200);
+    expectError(await client.get('/api/users/'), 403, FORBIDDEN);
+    const minted = await client.post('/api/users/', {
+      username: `minted${user.id}`,
+      email: `minted${user.id}@example.com`,
+      password: PASSWORD,
+      role: 'admin',
+    });
+    expectError(minted, 403, FORBIDDEN);
+    expectError(await client.patch(`/api/users/${user.id}/`, { role: 'admin' }), 403, FORBIDDEN);
   });
 });
 
 describe('deactivation', () => {
-  it('locks the user out: login 401, refresh 401, me 401; its access token lasts at most its lifetime', async () => {
+  it('locks the user out at once: login, refresh and the access tokens in hand all 401', async () => {
     const user = await newUser('staff');
     const { pair, client } = await session(user.username);
+    expect((await client.get('/api/contacts/')).status).toBe(200);
     const res = await t.admin.patch(`/api/users/${user.id}/`, { is_active: false });
     expect(res.status).toBe(200);
     expect(res.body.data.is_active).toBe(false);
@@ -198,20 +215,20 @@ describe('deactivation', () => {
     expectError(await login(user.username), 401, BAD_CREDENTIALS);
     expectError(await refresh(pair.refresh), 401);
     expectError(await client.get('/api/auth/me/'), 401);
-    // Decision (README, Security): access tokens are checked without a database read, so one already issued
-    // works until it expires (ACCESS_TOKEN_TTL); it can never be renewed.
-    expect((await client.get('/api/contacts/')).status).toBe(200);
+    expectError(await client.get('/api/contacts/'), 401);
 
-    // Reactivated: it signs in again; the old refresh token stays dead.
+    // Reactivated: it signs in again; the old refresh and access tokens stay dead.
     const back = await t.admin.patch(`/api/users/${user.id}/`, { is_active: true });
     expect(back.body.data.is_active).toBe(true);
     expectError(await refresh(pair.refresh), 401);
-    await session(user.username);
+    expectError(await client.get('/api/contacts/'), 401);
+    const fresh = await session(user.username);
+    expect((await fresh.client.get('/api/contacts/')).status).toBe(200);
   });
 });
 
 describe('revoke sessions', () => {
-  it("kills every refresh token of the user, and only that user's", async () => {
+  it("ends every session of the user, refresh and access tokens alike, and only that user's", async () => {
     const user = await newUser();
     const a = await session(user.username);
     const b = await session(user.username);
@@ -219,9 +236,13 @@ describe('revoke sessions', () => {
     const bystander = await session(other.username);
     const res = await t.admin.post(`/api/users/${user.id}/revoke-sessions/`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ success: true, message: 'Sessions revoked successfully' });
+    expect(res.body).toEqual({ success: true, message: 'Sessions revoked successfully', data: null });
     expectError(await refresh(a.pair.refresh), 401);
     expectError(await refresh(b.pair.refresh), 401);
+    // The access tokens in hand end with them.
+    expectError(await a.client.get('/api/contacts/'), 401);
+    expectError(await b.client.get('/api/contacts/'), 401);
+    expect((await bystander.client.get('/api/contacts/')).status).toBe(200);
     expect((await refresh(bystander.pair.refresh)).status).toBe(200);
     // A new login works.
     const c = await session(user.username);
@@ -247,7 +268,7 @@ describe('password change', () => {
     await session(user.username);
   });
 
-  it('the new password works, the old one fails, and every other session is revoked', async () => {
+  it('the new password works, the old one fails, and every other session ends, access tokens included', async () => {
     const user = await newUser('staff');
     const mine = await session(user.username);
     const elsewhere = await session(user.username);
@@ -262,6 +283,8 @@ describe('password change', () => {
     await session(user.username, 'brand-new-password');
     expectError(await refresh(elsewhere.pair.refresh), 401);
     expectError(await refresh(mine.pair.refresh), 401);
+    expectError(await elsewhere.client.get('/api/contacts/'), 401);
+    expectError(await mine.client.get('/api/contacts/'), 401);
     // The pair it answered carries on the caller's session.
     const next = await refresh(res.body.data.refresh);
     expect(next.status).toBe(200);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NUL_MESSAGE, noNul } from './common.js';
 
 export const RoleSchema = z.enum(['admin', 'staff', 'viewer']);
 export type Role = z.infer<typeof RoleSchema>;
@@ -17,7 +18,8 @@ const secret = (name: string) =>
     .min(1, 'This field may not be blank.');
 
 export const LoginRequestSchema = z.object({
-  username: secret('username').max(150),
+  /** Trimmed: the canonical form of a username has no space around it (UsernameSchema refuses one). */
+  username: secret('username').max(150).trim().refine(noNul, NUL_MESSAGE),
   password: secret('password').max(1024),
 });
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;

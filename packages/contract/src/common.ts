@@ -33,8 +33,8 @@ export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
 export const envelope = <T extends z.ZodTypeAny>(data: T) =>
   z.object({ success: z.literal(true), message: z.string(), data });
 
-/** The success envelope with no data (logout and the like). */
-export const MessageEnvelopeSchema = z.object({ success: z.literal(true), message: z.string() });
+/** The success envelope of an operation with nothing to answer (logout and the like): `data` is `null`. */
+export const MessageEnvelopeSchema = envelope(z.null());
 
 /** DRF-style page: absolute `next`/`previous` URLs. */
 export const page = <T extends z.ZodTypeAny>(item: T) =>
@@ -60,27 +60,61 @@ export const REQUIRED_STRING = { required_error: 'This field is required.', inva
 /** Path ids are positive integers; the server answers anything else with 404. */
 export const IdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const IdParamsSchema = z.object({ id: z.string().regex(/^\d+$/).pipe(IdSchema) });
+
+/** An id given as a value (a body field, a tRPC input): a positive integer and nothing else, never coerced. */
+export const IdValueSchema = z
+  .number({ required_error: 'This field is required.', invalid_type_error: 'Must be an integer id.' })
+  .int('Must be an integer id.')
+  .positive('Must be a positive id.')
+  .max(Number.MAX_SAFE_INTEGER, 'Must be an integer id.');
 /** The path id as an input field, where there is no path (tRPC): `{ id }`. */
-export const IdInputSchema = z.object({ id: IdSchema });
+export const IdInputSchema = z.object({ id: IdValueSchema });
+
+/** `true`/`false` as a value (tRPC inputs). */
+export const FlagSchema = z.boolean({ invalid_type_error: 'Must be "true" or "false".' });
+
+/** A query string's decimal number as a number; anything else (`0x10`, `1e3`, ` 2`) is left for the field to refuse. */
+const numberText = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+const booleanText = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
+
+type Unwrapped<T> = T extends z.ZodDefault<infer I> | z.ZodOptional<infer I> ? Unwrapped<I> : T;
+/** A query parameter's schema: a number or boolean field also takes its text ("3", "true"); others as they are. */
+type FromText<T extends z.ZodTypeAny> =
+  Unwrapped<T> extends z.ZodNumber | z.ZodBoolean ? z.ZodType<z.output<T>, z.ZodTypeDef, z.input<T> | string> : T;
+
+export function fromText<T extends z.ZodTypeAny>(field: T): FromText<T> {
+  let base: z.ZodTypeAny = field;
+  while (base instanceof z.ZodDefault || base instanceof z.ZodOptional) base = base._def.innerType;
+  const read = base instanceof z.ZodNumber ? numberText : base instanceof z.ZodBoolean ? booleanText : undefined;
+  return (read ? z.preprocess(read, field) : field) as FromText<T>;
+}
+
+/**
+ * The REST query of a list's typed input: the same fields and messages, read from the query string's text.
+ * tRPC takes the typed input itself (`is_active: true`, `customer_id: 3`), with nothing coerced.
+ */
+export function queryOf<T extends z.ZodRawShape>(input: z.ZodObject<T>) {
+  const shape = Object.fromEntries(Object.entries(input.shape).map(([key, field]) => [key, fromText(field)]));
+  return z.object(shape) as z.ZodObject<{ [K in keyof T]: FromText<T[K]> }>;
+}
 
 /** `true`/`false` in a query string; anything else is a 400. */
-export const BooleanQuerySchema = z
-  .enum(['true', 'false'], { errorMap: () => ({ message: 'Must be "true" or "false".' }) })
-  .transform((v) => v === 'true');
+export const BooleanQuerySchema = fromText(FlagSchema);
 
-export const PageQuerySchema = z.object({
-  page: z.coerce
+export const PageInputSchema = z.object({
+  page: z
     .number({ invalid_type_error: 'A page number must be an integer.' })
     .int('A page number must be an integer.')
     .positive('A page number must be positive.')
     .default(1),
-  page_size: z.coerce
+  page_size: z
     .number({ invalid_type_error: 'Must be an integer.' })
     .int('Must be an integer.')
     .min(1, 'Must be between 1 and 100.')
     .max(100, 'Must be between 1 and 100.')
     .default(20),
 });
+export const PageQuerySchema = queryOf(PageInputSchema);
 
 /** PostgreSQL text cannot hold U+0000: refused in every free-text field, as Django REST framework does. */
 export const noNul = (s: string) => !s.includes('\u0000');
@@ -107,10 +141,12 @@ export const PhoneInputSchema = z
   .max(32, 'At most 32 characters.')
   .regex(/^\+?[\d\s().-]+$/, 'Enter a valid phone number, such as +94771234567 or 0771234567.');
 
-/** A login name (users) or handle (customers), as Django allows them. */
+/**
+ * A login name (users) or handle (customers), as Django allows them. Taken exactly as given, never trimmed: a
+ * name with a space around it is refused, so that each name has one form (a login trims what is typed).
+ */
 export const UsernameSchema = z
   .string(REQUIRED_STRING)
-  .trim()
   .min(3, 'At least 3 characters.')
   .max(150, 'At most 150 characters.')
   .regex(/^[\w.@+-]+$/, 'Letters, digits and @/./+/-/_ only.');

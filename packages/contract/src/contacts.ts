@@ -1,23 +1,21 @@
 import { z } from 'zod';
 import {
-  BooleanQuerySchema,
   EmailSchema,
   FieldErrorsSchema,
-  IdSchema,
+  FlagSchema,
+  IdValueSchema,
   numberedPage,
+  PageInputSchema,
   PageQuerySchema,
   PhoneInputSchema,
+  queryOf,
   SearchQuerySchema,
   TimestampSchema,
 } from './common.js';
 import { CustomerRefSchema, CustomerSchema } from './customers.js';
 
 const bool = z.boolean({ invalid_type_error: 'Must be a boolean.' });
-const customerRef = z
-  .number({ required_error: 'This field is required.', invalid_type_error: 'Must be an integer id.' })
-  .int('Must be an integer id.')
-  .positive('Must be a positive id.')
-  .max(Number.MAX_SAFE_INTEGER);
+const customerRef = IdValueSchema;
 
 export const ContactSchema = z.object({
   id: z.number().int(),
@@ -70,10 +68,18 @@ export const CURSOR_ERRORS = {
   withPage: 'Use either page or cursor, not both.',
 } as const;
 
-export const ContactListQuerySchema = PageQuerySchema.extend({
-  customer_id: z.string().regex(/^\d+$/, 'A customer id must be a positive integer.').pipe(IdSchema).optional(),
-  is_active: BooleanQuerySchema.optional(),
-  is_primary: BooleanQuerySchema.optional(),
+const CUSTOMER_ID = 'A customer id must be a positive integer.';
+
+/** The contact list's filters, ordering and paging as values (tRPC); ContactListQuerySchema reads them from text. */
+export const ContactListInputSchema = PageInputSchema.extend({
+  customer_id: z
+    .number({ invalid_type_error: CUSTOMER_ID })
+    .int(CUSTOMER_ID)
+    .positive(CUSTOMER_ID)
+    .max(Number.MAX_SAFE_INTEGER, CUSTOMER_ID)
+    .optional(),
+  is_active: FlagSchema.optional(),
+  is_primary: FlagSchema.optional(),
   search: SearchQuerySchema.optional(),
   ordering: z.enum(['created_at', '-created_at', 'email', '-email', 'id', '-id']).default('-created_at'),
   /**
@@ -82,6 +88,7 @@ export const ContactListQuerySchema = PageQuerySchema.extend({
    */
   cursor: z.string().max(512, CURSOR_ERRORS.invalid).optional(),
 });
+export const ContactListQuerySchema = queryOf(ContactListInputSchema);
 export type ContactListQuery = z.infer<typeof ContactListQuerySchema>;
 
 /** The contact list over tRPC: a numbered page, and the neighbours' cursors when it was asked for by cursor. */
@@ -151,5 +158,6 @@ export const CustomerWithContactsSchema = CustomerSchema.pick({
 });
 export type CustomerWithContacts = z.infer<typeof CustomerWithContactsSchema>;
 
+export const CustomersWithContactsInputSchema = PageInputSchema;
 export const CustomersWithContactsQuerySchema = PageQuerySchema;
 export type CustomersWithContactsQuery = z.infer<typeof CustomersWithContactsQuerySchema>;

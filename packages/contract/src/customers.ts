@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import {
-  BooleanQuerySchema,
   EmailSchema,
+  FlagSchema,
   NUL_MESSAGE,
   noNul,
-  PageQuerySchema,
+  PageInputSchema,
   PhoneInputSchema,
+  queryOf,
   REQUIRED_STRING,
   SearchQuerySchema,
   TimestampSchema,
@@ -71,12 +72,14 @@ export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
 export const CustomerPatchSchema = CustomerCreateSchema.partial();
 export type CustomerPatch = z.infer<typeof CustomerPatchSchema>;
 
-export const CustomerListQuerySchema = PageQuerySchema.extend({
-  is_active: BooleanQuerySchema.optional(),
-  is_verified: BooleanQuerySchema.optional(),
+/** The customer list's filters, ordering and paging as values (tRPC); CustomerListQuerySchema reads them from text. */
+export const CustomerListInputSchema = PageInputSchema.extend({
+  is_active: FlagSchema.optional(),
+  is_verified: FlagSchema.optional(),
   search: SearchQuerySchema.optional(),
   ordering: z
     .enum(['created_at', '-created_at', 'id', '-id', 'username', '-username', 'customer_id', '-customer_id'])
     .default('-created_at'),
 });
+export const CustomerListQuerySchema = queryOf(CustomerListInputSchema);
 export type CustomerListQuery = z.infer<typeof CustomerListQuerySchema>;

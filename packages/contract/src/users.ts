@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { RoleSchema, UserSchema } from './auth.js';
-import { EmailSchema, PageQuerySchema, REQUIRED_STRING, TimestampSchema, UsernameSchema } from './common.js';
+import {
+  EmailSchema,
+  PageInputSchema,
+  PageQuerySchema,
+  REQUIRED_STRING,
+  TimestampSchema,
+  UsernameSchema,
+} from './common.js';
 
 const role = z.enum(RoleSchema.options, {
   errorMap: () => ({ message: 'Must be one of: admin, staff, viewer.' }),
@@ -15,6 +22,7 @@ export const UserAccountSchema = UserSchema.extend({
 });
 export type UserAccount = z.infer<typeof UserAccountSchema>;
 
+export const UserListInputSchema = PageInputSchema;
 export const UserListQuerySchema = PageQuerySchema;
 export type UserListQuery = z.infer<typeof UserListQuerySchema>;
 

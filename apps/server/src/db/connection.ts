@@ -62,7 +62,12 @@ export function connectionOptions(options: DatabaseOptions): Options & { dialect
   const params = new URL(options.url).searchParams;
   const sslmode = params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'require' : undefined);
   const ssl = sslmode && sslmode !== 'disable' ? { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } : undefined;
-  const server = { ...common, dialect, ...(ssl ? { dialectOptions: ssl } : {}) };
+  // InnoDB's default, REPEATABLE READ, fixes a transaction's snapshot at its first plain read: a write that
+  // read a row before waiting for a lock would then compute from the old row and lose the update committed
+  // meanwhile. READ COMMITTED gives each statement the newest commits, as PostgreSQL does by default.
+  const isolation = dialect === 'mariadb' ? { initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED' } : {};
+  const dialectOptions = { ...isolation, ...ssl };
+  const server = { ...common, dialect, ...(Object.keys(dialectOptions).length > 0 ? { dialectOptions } : {}) };
   const readUrls = options.readUrls ?? [];
   if (readUrls.length === 0) return { ...server, ...primary };
   return { ...server, replication: { write: primary, read: readUrls.map(connectionOf) } };

@@ -391,8 +391,9 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
       return { ...contact, ...values, updatedAt: now };
     },
 
-    async remove(id: number) {
-      return (await Contact.destroy({ where: { id } })) > 0;
+    async remove(id: number, transaction: Transaction) {
+      if (!fitsId(id)) return false;
+      return (await Contact.destroy({ where: { id }, transaction })) > 0;
     },
   };
 }

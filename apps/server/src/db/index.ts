@@ -17,6 +17,7 @@ export { customerCode } from './customers.js';
 export { violatedColumns } from './errors.js';
 export type { Contact, Customer, User } from './models/index.js';
 export type { SeedContact, SeedCustomer } from './seed.js';
+export type { UserState } from './users.js';
 
 /** The data layer as the services see it: repositories, transactions, and nothing of Sequelize's API. */
 export interface Store {
@@ -51,7 +52,7 @@ export function openStore(options: DatabaseOptions): Store {
     contacts: counted(contactsRepo(sequelize, read, counters), pending),
     customers: counted(customersRepo(sequelize, read, counters), pending),
     counters: counted(counters, pending),
-    users: counted(usersRepo(), pending),
+    users: counted(usersRepo(db.dialect !== 'sqlite'), pending),
     refreshTokens: counted(refreshTokensRepo(), pending),
     seed: seedRepo(sequelize),
     transaction: (work) => pending.run(() => inTransaction(sequelize, work)),

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as counters from './migrations/0002-counters.js';
 import * as search from './migrations/0003-search.js';
 import * as counterShards from './migrations/0004-counter-shards.js';
+import * as accounts from './migrations/0005-accounts.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -11,6 +12,7 @@ const migrations = [
   { name: '0002-counters', ...counters },
   { name: '0003-search', ...search },
   { name: '0004-counter-shards', ...counterShards },
+  { name: '0005-accounts', ...accounts },
 ];
 
 export function migrator(sequelize: Sequelize) {

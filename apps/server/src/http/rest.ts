@@ -23,7 +23,7 @@ export function restRouter(services: Services) {
       refresh: async ({ body }) => ok('Token refreshed successfully', await auth.refresh(body.refresh)),
       logout: async ({ body }) => {
         await auth.logout(body.refresh);
-        return { status: 200, body: { success: true, message: 'Logged out successfully' } };
+        return ok('Logged out successfully', null);
       },
       me: async ({ res }) => ok('User retrieved successfully', await auth.me(principalOf(res))),
       changePassword: async ({ body, res }) =>
@@ -37,7 +37,7 @@ export function restRouter(services: Services) {
         ok('User updated successfully', await users.update(principalOf(res), params.id, body)),
       revokeSessions: async ({ params }) => {
         await users.revokeSessions(params.id);
-        return { status: 200, body: { success: true, message: 'Sessions revoked successfully' } };
+        return ok('Sessions revoked successfully', null);
       },
     },
     customers: {

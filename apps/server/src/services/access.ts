@@ -2,11 +2,13 @@ import type { Access, Role } from '@ccm/contract';
 import { AppError, forbidden, unauthenticated } from './errors.js';
 import type { Caller } from './limits.js';
 
-/** Who is calling, as proven by a valid access token. */
+/** Who is calling, as proven by a valid access token, with the user's current role. */
 export interface Principal {
   userId: number;
   username: string;
   role: Role;
+  /** The session version the token was issued under (services/accounts.ts). */
+  sessionVersion: number;
 }
 
 const allowed: Record<Exclude<Access, 'public'>, readonly Role[]> = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { LoginRequest, PasswordChange, Role, TokenPair, User as UserDto } from '@ccm/contract';
-import type { Store, User } from '../db/index.js';
-import type { Principal } from './access.js';
+import type { LoginRequest, PasswordChange, TokenPair, User as UserDto } from '@ccm/contract';
+import type { Store, Transaction, User } from '../db/index.js';
+import type { AccountStates } from './accounts.js';
 import { userDto } from './dto.js';
 import { unauthenticated, validationError } from './errors.js';
 import { type Limiters, loginThrottle, noLimits } from './limits.js';
@@ -10,18 +10,22 @@ import type { TokenIssuer } from './tokens.js';
 
 const BAD_CREDENTIALS = 'No active account found with the given credentials';
 const BAD_REFRESH = 'Token is invalid or expired';
+const BAD_TOKEN = 'Given token not valid for any token type';
 
-export function authService(store: Store, tokens: TokenIssuer, limiters: Limiters = noLimits) {
+export function authService(store: Store, tokens: TokenIssuer, accounts: AccountStates, limiters: Limiters = noLimits) {
   const throttle = loginThrottle(limiters);
 
-  async function issuePair(user: User, familyId: string): Promise<TokenPair> {
+  /** Records a new refresh token of `familyId` in the caller's transaction; the pair is signed after it commits. */
+  async function recordRefresh(user: User, familyId: string, t: Transaction) {
     const jti = randomUUID();
-    await store.refreshTokens.insert({
-      jti,
-      userId: user.id,
-      familyId,
-      expiresAt: new Date(Date.now() + tokens.refreshTtl * 1000),
-    });
+    await store.refreshTokens.insert(
+      { jti, userId: user.id, familyId, expiresAt: new Date(Date.now() + tokens.refreshTtl * 1000) },
+      t,
+    );
+    return jti;
+  }
+
+  async function signPair(user: User, jti: string): Promise<TokenPair> {
     const [access, refresh] = await Promise.all([tokens.access(user), tokens.refresh(user.id, jti)]);
     return { access, refresh, token_type: 'Bearer', expires_in: tokens.accessTtl, user: userDto(user) };
   }
@@ -29,7 +33,8 @@ export function authService(store: Store, tokens: TokenIssuer, limiters: Limiter
   return {
     /**
      * Unknown user, wrong password and inactive user get the same answer after the same work. Repeated
-     * failures for one username or from one address (the client's IP, given by the adapter) get 429.
+     * failures for one username or from one address (the client's IP, given by the adapter) get 429. The
+     * username is in its canonical form already (the contract trims it), for the lookup and the throttle alike.
      */
     async login({ username, password }: LoginRequest, client: { address?: string } = {}): Promise<TokenPair> {
       const attempt = await throttle.attempt(username, client.address);
@@ -37,42 +42,54 @@ export function authService(store: Store, tokens: TokenIssuer, limiters: Limiter
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
       if (!user || !ok || !user.isActive) throw unauthenticated(BAD_CREDENTIALS);
       await attempt.succeeded();
-      return issuePair(user, randomUUID());
+      const jti = await store.transaction((t) => recordRefresh(user, randomUUID(), t));
+      return signPair(user, jti);
     },
 
-    /** Rotation: the presented token is spent; presenting a spent token again revokes its whole family. */
+    /**
+     * Rotation: the presented token is spent; presenting a spent token again revokes its whole family. One
+     * transaction: a concurrent second use of the token waits for the first to commit, then finds it spent
+     * and revokes the family, the first one's new token included.
+     */
     async refresh(token: string): Promise<TokenPair> {
       const claims = await tokens.verifyRefresh(token).catch(() => {
         throw unauthenticated(BAD_REFRESH);
       });
-      const row = await store.refreshTokens.byJti(claims.jti);
-      if (!row || row.revokedAt || row.expiresAt.getTime() < Date.now()) throw unauthenticated(BAD_REFRESH);
-      if (!(await store.refreshTokens.markUsed(row.jti))) {
-        await store.refreshTokens.revokeFamily(row.familyId);
-        throw unauthenticated(BAD_REFRESH);
-      }
-      const user = await store.users.byId(row.userId);
-      if (!user?.isActive) throw unauthenticated(BAD_REFRESH);
-      const pair = await issuePair(user, row.familyId);
-      // A concurrent reuse of this token may have revoked the family before the new token existed: look again,
-      // so that the new token dies with its chain instead of escaping the revocation.
-      if ((await store.refreshTokens.byJti(row.jti))?.revokedAt) {
-        await store.refreshTokens.revokeFamily(row.familyId);
-        throw unauthenticated(BAD_REFRESH);
-      }
-      return pair;
+      const issued = await store.transaction(async (t) => {
+        const row = await store.refreshTokens.byJti(claims.jti, t);
+        if (!row || row.revokedAt || row.expiresAt.getTime() < Date.now()) return undefined;
+        if (!(await store.refreshTokens.markUsed(row.jti, t))) {
+          // Kept: the revocation must commit, so the refusal is thrown after the transaction.
+          await store.refreshTokens.revokeFamily(row.familyId, t);
+          return undefined;
+        }
+        const user = await store.users.byId(row.userId, t);
+        if (!user?.isActive) return undefined;
+        return { user, jti: await recordRefresh(user, row.familyId, t) };
+      });
+      if (!issued) throw unauthenticated(BAD_REFRESH);
+      return signPair(issued.user, issued.jti);
     },
 
     async logout(token: string): Promise<void> {
       const claims = await tokens.verifyRefresh(token).catch(() => {
         throw unauthenticated(BAD_REFRESH);
       });
-      await store.refreshTokens.markUsed(claims.jti);
+      await store.transaction((t) => store.refreshTokens.markUsed(claims.jti, t));
     },
 
-    authenticate: (accessToken: string): Promise<Principal> => tokens.principal(accessToken),
+    /**
+     * The principal of an access token, with the user's current role: a token of a deactivated user, or one
+     * issued before the user's sessions were ended, no longer works (within a few seconds on other processes).
+     */
+    async authenticate(accessToken: string) {
+      const principal = await tokens.principal(accessToken);
+      const state = await accounts.get(principal.userId);
+      if (!state?.isActive || state.sessionVersion !== principal.sessionVersion) throw unauthenticated(BAD_TOKEN);
+      return state.role === principal.role ? principal : { ...principal, role: state.role };
+    },
 
-    async me(principal: Principal): Promise<UserDto> {
+    async me(principal: { userId: number }): Promise<UserDto> {
       const user = await store.users.byId(principal.userId);
       if (!user?.isActive) throw unauthenticated(BAD_CREDENTIALS);
       return userDto(user);
@@ -80,32 +97,26 @@ export function authService(store: Store, tokens: TokenIssuer, limiters: Limiter
 
     /**
      * The signed-in user changes its password: the current one must be right (400 otherwise, so that a client
-     * does not take it for an expired token). Every refresh token of the user is revoked, and a new pair is
-     * returned for the caller's own session.
+     * does not take it for an expired token). Every other session ends (refresh tokens revoked, access tokens
+     * refused), and a new pair is returned for the caller's own session.
      */
-    async changePassword(principal: Principal, input: PasswordChange): Promise<TokenPair> {
+    async changePassword(principal: { userId: number }, input: PasswordChange): Promise<TokenPair> {
       const user = await store.users.byId(principal.userId);
       if (!user?.isActive) throw unauthenticated(BAD_CREDENTIALS);
       if (!(await verifyPassword(user.passwordHash, input.current_password))) {
         throw validationError({ current_password: ['The current password is not correct.'] });
       }
-      await store.users.update(user, { passwordHash: await hashPassword(input.new_password) });
-      await store.refreshTokens.revokeUser(user.id);
-      return issuePair(user, randomUUID());
-    },
-
-    async createUser(input: { username: string; password: string; email?: string; role: Role }): Promise<UserDto> {
-      if (await store.users.byUsername(input.username)) {
-        throw validationError({ username: ['A user with that username already exists.'] });
-      }
-      if (input.password.length < 8) throw validationError({ password: ['At least 8 characters.'] });
-      const user = await store.users.create({
-        username: input.username,
-        email: input.email ?? `${input.username}@localhost`,
-        passwordHash: await hashPassword(input.password),
-        role: input.role,
+      const passwordHash = await hashPassword(input.new_password);
+      const issued = await store.transaction(async (t) => {
+        const [locked] = await store.users.lock([user.id], t);
+        if (!locked?.isActive) return undefined;
+        await store.users.update(locked, { passwordHash }, t, true);
+        await store.refreshTokens.revokeUser(locked.id, t);
+        return { user: locked, jti: await recordRefresh(locked, randomUUID(), t) };
       });
-      return userDto(user);
+      if (!issued) throw unauthenticated(BAD_CREDENTIALS);
+      accounts.changed(user.id);
+      return signPair(issued.user, issued.jti);
     },
 
     hasUsers: async () => (await store.users.count()) > 0,

@@ -253,7 +253,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
     },
 
     async remove(id: number): Promise<void> {
-      if (!(await store.contacts.remove(id))) throw notFound(CONTACT_NOT_FOUND);
+      if (!(await store.transaction((t) => store.contacts.remove(id, t)))) throw notFound(CONTACT_NOT_FOUND);
     },
 
     /** Makes the contact primary and demotes the previous primary, in one transaction. */
@@ -338,7 +338,8 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
               taken.add(key(c.customerId, 'wa_number', c.waNumber));
               taken.add(key(c.customerId, 'tp_number', c.tpNumber));
             }
-            const primaryInBatch = new Set<number>();
+            /** Per customer, the item of this request that is to be its primary. */
+            const primaryInBatch = new Map<number, (typeof parsed)[number]>();
             const accepted: typeof parsed = [];
             for (const p of parsed) {
               const errors: FieldErrors = {};
@@ -353,13 +354,6 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
                 for (const [field, value] of fields) {
                   if (taken.has(key(p.customerId, field, value))) addFieldError(errors, field, DUPLICATE[field]!);
                 }
-                if (p.values.isPrimary && primaryInBatch.has(p.customerId)) {
-                  addFieldError(
-                    errors,
-                    'is_primary',
-                    'Another contact of this customer in this request is already primary.',
-                  );
-                }
               }
               if (hasErrors(errors)) {
                 failures.set(p.index, errors);
@@ -368,11 +362,16 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
               taken.add(key(p.customerId, 'email', p.values.email));
               taken.add(key(p.customerId, 'wa_number', p.values.waNumber));
               taken.add(key(p.customerId, 'tp_number', p.values.tpNumber));
-              if (p.values.isPrimary) primaryInBatch.add(p.customerId);
+              if (p.values.isPrimary) {
+                // As one create after another would: a later primary of the same customer demotes the earlier.
+                const earlier = primaryInBatch.get(p.customerId);
+                if (earlier) earlier.values = { ...earlier.values, isPrimary: false };
+                primaryInBatch.set(p.customerId, p);
+              }
               accepted.push(p);
             }
             if (accepted.length === 0) return undefined;
-            if (primaryInBatch.size > 0) await store.contacts.demotePrimaries([...primaryInBatch], t);
+            if (primaryInBatch.size > 0) await store.contacts.demotePrimaries([...primaryInBatch.keys()], t);
             const rows = await store.contacts
               .insertMany(
                 accepted.map((p) => ({ customerId: p.customerId, ...p.values })),

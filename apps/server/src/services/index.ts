@@ -1,5 +1,6 @@
 import type { Store } from '../db/index.js';
 import { admission } from './access.js';
+import { ACCOUNT_STATE_TTL_MS, accountStates, noUserChanges, type UserChanges } from './accounts.js';
 import { authService } from './auth.js';
 import { contactsService } from './contacts.js';
 import { customersService } from './customers.js';
@@ -9,6 +10,7 @@ import { type TokenSettings, tokenIssuer } from './tokens.js';
 import { usersService } from './users.js';
 
 export type { Principal } from './access.js';
+export type { UserChanges } from './accounts.js';
 export { AppError, type ErrorCode, fieldErrorsFromZod } from './errors.js';
 export { type Limiter, type Limiters, noLimit } from './limits.js';
 export { hasNext, type Paged } from './pagination.js';
@@ -18,16 +20,23 @@ export interface ServiceSettings {
   tokens: TokenSettings;
   /** Login throttling and the general rate limit; none when absent. */
   limiters?: Limiters;
+  /** How the other server processes hear of changed users; none when absent (they read again within seconds). */
+  userChanges?: UserChanges;
 }
 
 /** Every rule of the API, over one store; the REST and tRPC adapters both call these. */
 export function createServices(store: Store, settings: ServiceSettings) {
-  const auth = authService(store, tokenIssuer(settings.tokens), settings.limiters);
+  const accounts = accountStates(
+    (userId) => store.users.state(userId),
+    settings.userChanges ?? noUserChanges,
+    ACCOUNT_STATE_TTL_MS,
+  );
+  const auth = authService(store, tokenIssuer(settings.tokens), accounts, settings.limiters);
   return {
     auth,
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
-    users: usersService(store),
+    users: usersService(store, accounts),
     /** Readiness: the database answers, or `unavailable` (503). */
     ready: () =>
       store.ping().catch(() => {

@@ -59,8 +59,15 @@ export function tokenIssuer(settings: TokenSettings) {
   return {
     accessTtl: settings.accessTtl,
     refreshTtl: settings.refreshTtl,
-    access: (user: { id: number; username: string; role: Role }) =>
-      sign('access', user.id, { role: user.role, username: user.username }, randomUUID(), settings.accessTtl),
+    /** `sv`: the user's session version when the token was issued (services/accounts.ts). */
+    access: (user: { id: number; username: string; role: Role; sessionVersion: number }) =>
+      sign(
+        'access',
+        user.id,
+        { role: user.role, username: user.username, sv: user.sessionVersion },
+        randomUUID(),
+        settings.accessTtl,
+      ),
     refresh: (userId: number, jti: string) => sign('refresh', userId, {}, jti, settings.refreshTtl),
 
     async principal(token: string): Promise<Principal> {
@@ -68,9 +75,9 @@ export function tokenIssuer(settings: TokenSettings) {
       if (known && Date.now() < known.until) return known.principal;
       if (known) verified.delete(token);
       const p = await verify(token, 'access');
-      const { role, username } = p.claims;
-      if (!isRole(role) || typeof username !== 'string') throw unauthenticated(INVALID);
-      const principal: Principal = Object.freeze({ userId: p.sub, username, role });
+      const { role, username, sv = 0 } = p.claims;
+      if (!isRole(role) || typeof username !== 'string' || !Number.isSafeInteger(sv)) throw unauthenticated(INVALID);
+      const principal: Principal = Object.freeze({ userId: p.sub, username, role, sessionVersion: sv as number });
       if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
       verified.set(token, { principal, until: ((p.claims.exp as number) + settings.leeway) * 1000 });
       return principal;

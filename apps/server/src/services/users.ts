@@ -1,9 +1,10 @@
-import type { UserAccount, UserCreate, UserListQuery, UserPatch } from '@ccm/contract';
+import { type UserAccount, type UserCreate, UserCreateSchema, type UserListQuery, type UserPatch } from '@ccm/contract';
 import type { Store } from '../db/index.js';
 import { violatedColumns } from '../db/index.js';
 import type { Principal } from './access.js';
+import type { AccountStates } from './accounts.js';
 import { userAccountDto } from './dto.js';
-import { notFound, validationError } from './errors.js';
+import { fieldErrorsFromZod, forbidden, notFound, validationError } from './errors.js';
 import { offsetOf, type Paged, paged } from './pagination.js';
 import { hashPassword } from './passwords.js';
 
@@ -11,11 +12,18 @@ const NOT_FOUND = 'User not found.';
 const DUPLICATE = 'A user with that username already exists.';
 
 /**
- * User administration (admin only, by the contract). Deactivating a user revokes its refresh tokens at once;
- * an access token it already holds keeps working until it expires (ACCESS_TOKEN_TTL, 15 minutes by default),
- * since access tokens are verified without a database read.
+ * A new user as the API, the CLI and the first start give it. The API's e-mail is checked by the contract; the
+ * CLI and the first start may leave it out (`<username>@localhost`).
  */
-export function usersService(store: Store) {
+const NewUserSchema = UserCreateSchema.omit({ email: true });
+export type NewUser = Omit<UserCreate, 'email'> & { email?: string };
+
+/**
+ * User administration (admin only, by the contract). A change to a user's role, active flag or sessions takes
+ * effect on its next request in this process and within seconds on the others (services/accounts.ts):
+ * deactivating a user or revoking its sessions ends them, refresh and access tokens alike.
+ */
+export function usersService(store: Store, accounts: AccountStates) {
   async function find(id: number) {
     const user = await store.users.byId(id);
     if (!user) throw notFound(NOT_FOUND);
@@ -30,15 +38,16 @@ export function usersService(store: Store) {
 
     get: async (id: number): Promise<UserAccount> => userAccountDto(await find(id)),
 
-    async create(input: UserCreate): Promise<UserAccount> {
-      if (await store.users.byUsername(input.username)) throw validationError({ username: [DUPLICATE] });
-      const user = await store.users
-        .create({
-          username: input.username,
-          email: input.email,
-          passwordHash: await hashPassword(input.password),
-          role: input.role,
-        })
+    /** The one way users are made: the API, the CLI and the first start all check the contract's rules here. */
+    async create(input: NewUser): Promise<UserAccount> {
+      const parsed = NewUserSchema.safeParse(input);
+      if (!parsed.success) throw validationError(fieldErrorsFromZod(parsed.error));
+      const { username, password, role } = parsed.data;
+      if (await store.users.byUsername(username)) throw validationError({ username: [DUPLICATE] });
+      const passwordHash = await hashPassword(password);
+      const email = input.email ?? `${username}@localhost`;
+      const user = await store
+        .transaction((t) => store.users.create({ username, email, passwordHash, role }, t))
         .catch((err: unknown) => {
           // A concurrent create of the same username: the unique index decides.
           if (violatedColumns(err)) throw validationError({ username: [DUPLICATE] });
@@ -47,26 +56,45 @@ export function usersService(store: Store) {
       return userAccountDto(user);
     },
 
-    /** An admin cannot demote or deactivate itself (400), so an active admin always remains. */
+    /**
+     * An admin cannot demote or deactivate itself (400), and the acting admin must still be one when the
+     * change commits (403 otherwise): both rows are locked, so that admins demoting each other at the same
+     * moment cannot leave none.
+     */
     async update(principal: Principal, id: number, patch: UserPatch): Promise<UserAccount> {
-      const user = await find(id);
-      if (user.id === principal.userId) {
+      if (id === principal.userId) {
         if (patch.role !== undefined && patch.role !== 'admin') {
           throw validationError({ role: ['You cannot change your own role.'] });
         }
         if (patch.is_active === false) throw validationError({ is_active: ['You cannot deactivate yourself.'] });
       }
-      const values: { role?: UserPatch['role']; isActive?: boolean } = {};
-      if (patch.role !== undefined) values.role = patch.role;
-      if (patch.is_active !== undefined) values.isActive = patch.is_active;
-      if (Object.keys(values).length > 0) await store.users.update(user, values);
-      if (patch.is_active === false) await store.refreshTokens.revokeUser(user.id);
+      const user = await store.transaction(async (t) => {
+        const locked = await store.users.lock([principal.userId, id], t);
+        const actor = locked.find((u) => u.id === principal.userId);
+        const target = locked.find((u) => u.id === id);
+        if (!actor?.isActive || actor.role !== 'admin') throw forbidden();
+        if (!target) throw notFound(NOT_FOUND);
+        const values: { role?: UserPatch['role']; isActive?: boolean } = {};
+        if (patch.role !== undefined) values.role = patch.role;
+        if (patch.is_active !== undefined) values.isActive = patch.is_active;
+        const deactivated = patch.is_active === false && target.isActive;
+        if (Object.keys(values).length > 0) await store.users.update(target, values, t, deactivated);
+        if (deactivated) await store.refreshTokens.revokeUser(target.id, t);
+        return target;
+      });
+      accounts.changed(id);
       return userAccountDto(user);
     },
 
+    /** Ends every session of the user: its refresh tokens are revoked and its access tokens refused. */
     async revokeSessions(id: number): Promise<void> {
-      const user = await find(id);
-      await store.refreshTokens.revokeUser(user.id);
+      await store.transaction(async (t) => {
+        const [user] = await store.users.lock([id], t);
+        if (!user) throw notFound(NOT_FOUND);
+        await store.users.update(user, {}, t, true);
+        await store.refreshTokens.revokeUser(user.id, t);
+      });
+      accounts.changed(id);
     },
   };
 }

@@ -3,17 +3,17 @@ import {
   BulkCreateResultSchema,
   ContactCreateSchema,
   ContactCursorPageSchema,
-  ContactListQuerySchema,
+  ContactListInputSchema,
   ContactPatchSchema,
   ContactSchema,
   ContactStatsSchema,
   ContactUpdateSchema,
   CustomerContactsSchema,
   CustomerCreateSchema,
-  CustomerListQuerySchema,
+  CustomerListInputSchema,
   CustomerPatchSchema,
   CustomerSchema,
-  CustomersWithContactsQuerySchema,
+  CustomersWithContactsInputSchema,
   CustomerUpdateSchema,
   CustomerWithContactsSchema,
   contract,
@@ -28,7 +28,7 @@ import {
   TokenPairSchema,
   UserAccountSchema,
   UserCreateSchema,
-  UserListQuerySchema,
+  UserListInputSchema,
   UserPatchSchema,
   UserSchema,
 } from '@ccm/contract';
@@ -61,7 +61,7 @@ const errors = t.middleware(async ({ next, getRawInput }) => {
 /** A REST route's path id and body as one input: `{ id, ...body }`. */
 const withId = <T extends z.ZodRawShape>(body: z.ZodObject<T>) => body.extend(IdInputSchema.shape);
 
-/** A list input: the REST query's schema, every parameter optional (`.query()` with no input is page 1). */
+/** A list input: the typed values of the REST query's parameters, all optional (`.query()` with no input is page 1). */
 const listInput = <T extends z.ZodTypeAny>(query: T) => query.default({});
 
 /** A page without the REST links: `{ count, page, page_size, results }`. */
@@ -114,7 +114,7 @@ export function createAppRouter(services: Services) {
     // `admin` access: admit() has proven the principal.
     users: {
       list: procedure(contract.users.list)
-        .input(listInput(UserListQuerySchema))
+        .input(listInput(UserListInputSchema))
         .output(numberedPage(UserAccountSchema))
         .query(async ({ input }) => pageOf(await users.list(input))),
       create: procedure(contract.users.create)
@@ -138,7 +138,7 @@ export function createAppRouter(services: Services) {
 
     customers: {
       list: procedure(contract.customers.list)
-        .input(listInput(CustomerListQuerySchema))
+        .input(listInput(CustomerListInputSchema))
         .output(numberedPage(CustomerSchema))
         .query(async ({ input }) => pageOf(await customers.list(input))),
       create: procedure(contract.customers.create)
@@ -167,14 +167,14 @@ export function createAppRouter(services: Services) {
         .output(CustomerContactsSchema)
         .query(({ input }) => contacts.ofCustomer(input.id)),
       withContacts: procedure(contract.customers.withContacts)
-        .input(listInput(CustomersWithContactsQuerySchema))
+        .input(listInput(CustomersWithContactsInputSchema))
         .output(numberedPage(CustomerWithContactsSchema))
         .query(async ({ input }) => pageOf(await contacts.customersWithContacts(input))),
     },
 
     contacts: {
       list: procedure(contract.contacts.list)
-        .input(listInput(ContactListQuerySchema))
+        .input(listInput(ContactListInputSchema))
         .output(ContactCursorPageSchema)
         .query(async ({ input }) => cursorPageOf(await contacts.list(input))),
       create: procedure(contract.contacts.create)

@@ -52,8 +52,8 @@ export async function startTestServer(
     ...env,
   });
   const server = await startServer(config, options.logger);
-  await server.services.auth.createUser({ username: 'staff', password: PASSWORDS.staff, role: 'staff' });
-  await server.services.auth.createUser({ username: 'viewer', password: PASSWORDS.viewer, role: 'viewer' });
+  await server.services.users.create({ username: 'staff', password: PASSWORDS.staff, role: 'staff' });
+  await server.services.users.create({ username: 'viewer', password: PASSWORDS.viewer, role: 'viewer' });
 
   const anon = api(server.url);
   const signIn = async (username: keyof typeof PASSWORDS) => {

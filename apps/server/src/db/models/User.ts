@@ -20,6 +20,10 @@ export class User extends Model {
   @Column({ type: DataType.BOOLEAN, allowNull: false, defaultValue: true })
   declare isActive: boolean;
 
+  /** Moved on when the user's sessions must end (revoked, deactivated, new password): older tokens stop working. */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 0 })
+  declare sessionVersion: number;
+
   @CreatedAt
   @Column(DataType.DATE(3))
   declare createdAt: Date;
