@@ -53,6 +53,15 @@ const EnvSchema = z.object({
   BODY_LIMIT: z.string().min(1).default('1mb'),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().optional(),
+  /** Where clients reach the API (scheme, host, port, any path prefix): the origin of absolute links. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\/[^?#]*$/, 'an http:// or https:// URL without query or fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /** With TRUST_PROXY: host names a request (Host, X-Forwarded-Host) may give its links; others get PUBLIC_URL or this server's address. */
+  ALLOWED_HOSTS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the rate limits count (shared by every server process); unset: in each process's memory. */
   REDIS_URL: z
@@ -70,6 +79,10 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often each server process removes what is no longer needed (expired or revoked refresh tokens). */
+  MAINTENANCE_INTERVAL_SECONDS: seconds.default(5 * 60),
+  /** At most this many rows removed per task and run. */
+  MAINTENANCE_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
@@ -104,6 +117,10 @@ export interface Config {
   bodyLimit: string;
   corsOrigins: string[];
   trustProxy: string | undefined;
+  /** The origin of absolute links (`next`, `previous`, `Link`); without it, this server's own address. */
+  publicUrl: string | undefined;
+  /** Host names a trusted request may name for its links (with TRUST_PROXY only). */
+  allowedHosts: string[];
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   redis: { url: string | undefined; keyPrefix: string };
   limits: {
@@ -115,6 +132,7 @@ export interface Config {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   metricsToken: string | undefined;
+  maintenance: { intervalMs: number; batch: number };
 }
 
 export class ConfigError extends Error {}
@@ -182,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: e.BODY_LIMIT,
     corsOrigins: list(e.CORS_ORIGINS),
     trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL,
+    allowedHosts: list(e.ALLOWED_HOSTS),
     logLevel: e.LOG_LEVEL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     limits: {
@@ -193,5 +213,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000, batch: e.MAINTENANCE_BATCH_SIZE },
   };
 }

@@ -5,6 +5,7 @@ import { openStore, type Store } from './db/index.js';
 import { createApp } from './http/app.js';
 import { createLimiters } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
+import { startMaintenance } from './maintenance.js';
 import type { Services } from './services/index.js';
 import { servicesFor } from './wiring.js';
 
@@ -29,7 +30,11 @@ export async function startServer(
   logger = createLogger(config.logLevel),
   options: { prepared?: boolean } = {},
 ): Promise<RunningServer> {
-  const store = openStore(config.database);
+  const store = openStore(config.database, (report) => {
+    if (report.state === 'down')
+      logger.error({ error: report.error }, 'database unavailable: answering 503 until it is back');
+    else logger.warn({ failures: report.failures, seconds: report.seconds }, 'database available again');
+  });
   if (!options.prepared) {
     const applied = await store.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
@@ -39,7 +44,8 @@ export async function startServer(
   const services = servicesFor(store, config, limits.limiters);
   if (!options.prepared) await ensureFirstUser(services, config, logger);
 
-  const app = createApp(services, config, logger);
+  let url = '';
+  const app = createApp(services, config, logger, () => url);
   const server = app.listen(config.port, config.host);
   // A request must arrive whole within the time limit (slow senders are cut off with 408), its headers
   // within a minute at most; REQUEST_TIMEOUT_MS then bounds the answer (http/security.ts, 503).
@@ -49,12 +55,17 @@ export async function startServer(
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  const stopMaintenance = startMaintenance([{ name: 'refresh-tokens', run: (n) => services.auth.pruneTokens(n) }], {
+    ...config.maintenance,
+    logger,
+  });
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
+  url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   logger.debug({ store: limits.store }, 'rate limits');
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     store,
     services,
     logger,
@@ -67,6 +78,7 @@ export async function startServer(
       await closed;
       clearInterval(closeWhenIdle);
       clearTimeout(timer);
+      await stopMaintenance();
       await limits.close();
       await store.close();
     },

@@ -186,14 +186,14 @@ describe('keyset paging', () => {
     const ids: number[] = [];
     let cursor: string | null | undefined = '';
     while (cursor !== null && cursor !== undefined) {
-      const page = await trpc.contacts.list.query({ ordering: '-id', page_size: '7', cursor } as never);
+      const page = await trpc.contacts.list.query({ ordering: '-id', page_size: 7, cursor });
       ids.push(...page.results.map((r) => r.id));
       expect(page.count).toBe(23);
       cursor = page.next_cursor;
     }
     expect(ids).toEqual(reference);
     // Page-number answers carry no cursor fields.
-    const numbered = await trpc.contacts.list.query({ page_size: '5' } as never);
+    const numbered = await trpc.contacts.list.query({ page_size: 5 });
     expect(numbered).not.toHaveProperty('next_cursor');
   });
 });

@@ -78,3 +78,88 @@ describe('tRPC list inputs take values, not query-string text', () => {
     expect(res.data.count).toBe(1);
   });
 });
+
+describe('input that once answered 500', () => {
+  const cursorOf = (ordering: string, value: string | number, id: number) =>
+    Buffer.from(JSON.stringify([ordering, value, id, 0])).toString('base64url');
+
+  it.each([
+    ['-created_at', '2026-01-01T00:00:00.000Z', 2 ** 31],
+    ['-id', 2 ** 31, 2 ** 31],
+    ['id', 1, 2 ** 31],
+    ['email', 'a@example.com', 2 ** 40],
+    ['-id', 2 ** 31 + 5, 7],
+  ])('a cursor beyond the id column (%s, %j, %j): 400 through both adapters', async (ordering, value, id) => {
+    const cursor = cursorOf(ordering, value, id);
+    const ops = operations(t.url, t.viewer.token);
+    for (const answer of [
+      await ops.rest('contacts.list', { ordering, cursor }),
+      await ops.trpc('contacts.list', { ordering, cursor }),
+    ]) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(answer.errors).toEqual({ cursor: ['Invalid cursor.'] });
+    }
+  });
+
+  it.each(['gzip', 'deflate'])(
+    'a body that says Content-Encoding %s but is not: 400 through both adapters',
+    async (encoding) => {
+      const before = (await t.staff.get('/api/customers/')).body.data.count;
+      for (const path of ['/api/customers/', '/trpc/customers.create']) {
+        const res = await fetch(`${t.url}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${t.staff.token}`,
+            'content-type': 'application/json',
+            'content-encoding': encoding,
+          },
+          body: '{"username": "plain text, not compressed"}',
+        });
+        expect(res.status, `${path}: ${await res.clone().text()}`).toBe(400);
+        expect(await res.text()).toContain('could not be decoded');
+      }
+      expect((await t.staff.get('/api/customers/')).body.data.count).toBe(before);
+    },
+  );
+
+  it('a gzip body that is gzip is read', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { customerBody } = await import('./support/factories.js');
+    const res = await fetch(`${t.url}/api/customers/`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.staff.token}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: gzipSync(JSON.stringify(customerBody())),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+  });
+
+  it('a body nested 100,000 levels deep: 400 through both adapters, nothing written', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const before = (await t.staff.get('/api/customers/')).body.data.count;
+    for (const path of [
+      '/api/customers/',
+      '/trpc/customers.create',
+      '/api/contacts/bulk-create/',
+      '/trpc/contacts.bulkCreate',
+    ]) {
+      const res = await fetch(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.staff.token}`, 'content-type': 'application/json' },
+        body: `{"username": ${deep}, "contacts": ${deep}}`,
+      });
+      expect(res.status, path).toBe(400);
+      expect(await res.text()).toContain('nested too deeply');
+    }
+    // A query's input, which tRPC parses itself.
+    const input = encodeURIComponent(JSON.stringify({ search: JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`) }));
+    const query = await fetch(`${t.url}/trpc/contacts.list?input=${input}`, {
+      headers: { authorization: `Bearer ${t.viewer.token}` },
+    });
+    expect(query.status).toBe(400);
+    expect((await t.staff.get('/api/customers/')).body.data.count).toBe(before);
+  });
+});

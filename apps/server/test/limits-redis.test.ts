@@ -66,14 +66,15 @@ describe('limits shared through Redis', () => {
   });
 
   it('shares one request budget per user between the servers', async () => {
-    // The staff token from the first server is valid on the second (same JWT_SECRET); the budget is the user's.
-    const onA = a.staff;
-    const onB = api(b.url, a.staff.token);
+    // The admin token from the first server is valid on the second (same JWT_SECRET, and an active admin with
+    // that id in both databases); the budget is the user's.
+    const onA = a.admin;
+    const onB = api(b.url, a.admin.token);
     for (let i = 0; i < PER_MINUTE; i++) {
       const res = await (i % 2 === 0 ? onA : onB).get('/api/contacts/stats/');
       expect(res.status).toBe(200);
     }
-    const sub = JSON.parse(Buffer.from(String(a.staff.token).split('.')[1] as string, 'base64url').toString()).sub;
+    const sub = JSON.parse(Buffer.from(String(a.admin.token).split('.')[1] as string, 'base64url').toString()).sub;
     expect(await redis.get(`${PREFIX}:requests:user:${sub}`)).toBe(String(PER_MINUTE));
     for (const server of [onA, onB]) {
       const res = await server.get('/api/contacts/stats/');

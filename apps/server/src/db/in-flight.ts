@@ -42,7 +42,7 @@ export function inFlight(): InFlight {
 }
 
 /** A repository with each call counted (calls inside a counted transaction are simply counted twice). */
-export function counted<R extends object>(repo: R, work: InFlight): R {
+export function counted<R extends object>(repo: R, work: Pick<InFlight, 'run'>): R {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(repo)) {
     out[name] = typeof method === 'function' ? (...args: unknown[]) => work.run(async () => method(...args)) : method;

@@ -5,6 +5,7 @@ import { type CountersRepo, countersRepo } from './counters.js';
 import { type CustomersRepo, customersRepo } from './customers.js';
 import { counted, inFlight } from './in-flight.js';
 import { migrate } from './migrate.js';
+import { type OutageReport, outageWatch } from './outage.js';
 import { reader } from './reads.js';
 import { type SeedRepo, seedRepo } from './seed.js';
 import { inTransaction } from './transaction.js';
@@ -14,8 +15,10 @@ export type { Transaction } from 'sequelize';
 export type { ContactFilter, ContactOrder, ContactRecord, ContactValues, Keyset } from './contacts.js';
 export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
-export { violatedColumns } from './errors.js';
+export { isUnavailable, violatedColumns } from './errors.js';
 export type { Contact, Customer, User } from './models/index.js';
+export type { OutageReport } from './outage.js';
+export { fitsId } from './reads.js';
 export type { SeedContact, SeedCustomer } from './seed.js';
 export type { UserState } from './users.js';
 
@@ -31,6 +34,7 @@ export interface Store {
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
   seed: SeedRepo;
   transaction<T>(work: (t: import('sequelize').Transaction) => Promise<T>): Promise<T>;
+  /** Commits a one-row write (readiness: a write transaction can start and commit, not merely a connection). */
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
   /** Waits for the work begun to settle (a bounded time), then closes the connections. */
@@ -40,25 +44,32 @@ export interface Store {
 /** Sequelize's default `pool.acquire`, when the options name none. */
 const DEFAULT_ACQUIRE_MS = 60_000;
 
-export function openStore(options: DatabaseOptions): Store {
+export function openStore(options: DatabaseOptions, onOutage: (report: OutageReport) => void = () => {}): Store {
   const db = openDatabase(options);
   const { sequelize } = db;
-  // Everything begun through the store is counted, so that close() can wait for it (in-flight.ts).
+  // Everything begun through the store is counted, so that close() can wait for it (in-flight.ts), and watched
+  // for a database that stops answering (outage.ts).
   const pending = inFlight();
+  const watched = outageWatch(onOutage);
+  const calls = { run: <T>(work: () => Promise<T>) => pending.run(() => watched(work)) };
   const read = reader(sequelize, db.dialect);
   const counters = countersRepo(read);
+  const transaction: Store['transaction'] = (work) => calls.run(() => inTransaction(sequelize, work));
   return {
     dialect: db.dialect,
-    contacts: counted(contactsRepo(sequelize, read, counters), pending),
-    customers: counted(customersRepo(sequelize, read, counters), pending),
-    counters: counted(counters, pending),
-    users: counted(usersRepo(db.dialect !== 'sqlite'), pending),
-    refreshTokens: counted(refreshTokensRepo(), pending),
+    contacts: counted(contactsRepo(sequelize, read, counters), calls),
+    customers: counted(customersRepo(sequelize, read, counters), calls),
+    counters: counted(counters, calls),
+    users: counted(usersRepo(db.dialect !== 'sqlite'), calls),
+    refreshTokens: counted(refreshTokensRepo(), calls),
     seed: seedRepo(sequelize),
-    transaction: (work) => pending.run(() => inTransaction(sequelize, work)),
+    transaction,
     ping: () =>
-      pending.run(async () => {
-        await sequelize.query('SELECT 1');
+      transaction(async (t) => {
+        await sequelize.query('UPDATE readiness SET checked_at = ? WHERE id = 1', {
+          replacements: [new Date()],
+          transaction: t,
+        });
       }),
     // With replicas, Sequelize would send the migrator's reads to a replica that may lag: migrate over a
     // connection of its own to the primary (a plain one, which leaves the models bound to the app's).

@@ -9,12 +9,14 @@ import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { docsAssets } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { linkBase } from './links.js';
 import { createMetrics, observeRequests } from './observability.js';
 import { requestId } from './requestId.js';
 import { restRouter } from './rest.js';
 import { corsFor, requestTimeout, securityHeaders } from './security.js';
 
-export function createApp(services: Services, config: Config, logger: Logger): Express {
+/** `selfUrl`: this server's address once it listens, the origin of absolute links without PUBLIC_URL (links.ts). */
+export function createApp(services: Services, config: Config, logger: Logger, selfUrl: () => string): Express {
   const app = express();
   app.disable('x-powered-by');
   // JSON answers are small and mostly unique; hashing each one for an ETag costs more than it saves.
@@ -31,7 +33,13 @@ export function createApp(services: Services, config: Config, logger: Logger): E
   // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
   app.get('/metrics', metrics.handler(config.metricsToken));
 
-  createExpressEndpoints(contract, restRouter(services), app, {
+  const links = linkBase({
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy !== undefined,
+    allowedHosts: config.allowedHosts,
+    selfUrl,
+  });
+  createExpressEndpoints(contract, restRouter(services, links), app, {
     logInitialization: false,
     jsonQuery: false,
     responseValidation: config.env === 'test',

@@ -2,7 +2,7 @@ import type { ErrorEnvelope } from '@ccm/contract';
 import { RequestValidationError } from '@ts-rest/express';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
-import { AppError, type ErrorCode, fieldErrorsFromZod } from '../services/index.js';
+import { AppError, asAppError, type ErrorCode, fieldErrorsFromZod } from '../services/index.js';
 import { requestIdOf } from './requestId.js';
 import { allowedMethods } from './routeTable.js';
 
@@ -52,9 +52,18 @@ function fromValidation(err: RequestValidationError): AppError {
   return new AppError('validation', 'Validation failed.', fields);
 }
 
+/** zlib's failures on a body whose Content-Encoding (gzip, deflate) does not match what was sent. */
+const ZLIB_ERRORS = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_STREAM_ERROR', 'Z_NEED_DICT']);
+
 export function toAppError(err: unknown): AppError | undefined {
-  if (err instanceof AppError) return err;
+  const known = asAppError(err);
+  if (known) return known;
   if (err instanceof RequestValidationError) return fromValidation(err);
+  if (ZLIB_ERRORS.has((err as { code?: string } | null)?.code ?? '')) {
+    return new AppError('validation', 'The request body could not be decoded.', {
+      non_field_errors: ['The body is not valid data for its Content-Encoding.'],
+    });
+  }
   if (err && typeof err === 'object' && 'type' in err) return fromBodyParser(err as { type?: string });
   return undefined;
 }

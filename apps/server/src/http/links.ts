@@ -1,11 +1,42 @@
 import { hasNext, type Paged } from '../services/index.js';
 
-/** What links are built from: the request as it arrived. */
+/** What links are built from: the request as it arrived (Express's, narrowed so that ts-rest's request fits). */
 type Request = { originalUrl: string; protocol: string; get(name: string): string | undefined };
 
+/**
+ * The origin that absolute links (`next`, `previous`, `Link`) start with, for a request. Never a raw client
+ * header: a `Host: evil.example.com` must not send a client's next page elsewhere.
+ */
+export type LinkBase = (req: Request) => string;
+
+export interface LinkSettings {
+  /** PUBLIC_URL: where clients reach the API (a path prefix of a proxy included); wins over everything. */
+  publicUrl: string | undefined;
+  /** TRUST_PROXY is set: X-Forwarded-Host and -Proto come from a proxy of ours. */
+  trustProxy: boolean;
+  /** ALLOWED_HOSTS: the host names a trusted request may name for its links. */
+  allowedHosts: string[];
+  /** This server's own address (`http://127.0.0.1:8000`), known once it listens. */
+  selfUrl: () => string;
+}
+
+export function linkBase(settings: LinkSettings): LinkBase {
+  const { publicUrl, trustProxy, allowedHosts, selfUrl } = settings;
+  if (publicUrl) return () => publicUrl;
+  const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  if (!trustProxy || allowed.size === 0) return () => selfUrl();
+  return (req) => {
+    const host = (req.get('x-forwarded-host')?.split(',')[0] ?? req.get('host') ?? '').trim();
+    const name = host.replace(/:\d+$/, '').toLowerCase();
+    return allowed.has(name) && /^[\w.-]+(:\d+)?$|^\[[\d:a-f.]+\](:\d+)?$/i.test(host)
+      ? `${req.protocol}://${host}`
+      : selfUrl();
+  };
+}
+
 /** This request's absolute URL with these query parameters set, in order (undefined: removed). */
-function urlWith(req: Request, params: Record<string, string | undefined>): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+function urlWith(base: string, req: Request, params: Record<string, string | undefined>): string {
+  const url = new URL(`${base}${req.originalUrl}`);
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined) url.searchParams.delete(name);
     else url.searchParams.set(name, value);
@@ -13,31 +44,25 @@ function urlWith(req: Request, params: Record<string, string | undefined>): stri
   return url.toString();
 }
 
-/** Page 1 drops the parameter, as DRF does. */
-const pageUrl = (req: Request, page: number) => urlWith(req, { page: page === 1 ? undefined : String(page) });
-/** Keyset paging: the cursor instead of any page number. */
-const cursorUrl = (req: Request, cursor: string) => urlWith(req, { page: undefined, cursor });
-
-/** The neighbours of a page as absolute URLs. */
-function neighbours(req: Request, p: Paged<unknown>) {
+/** The neighbours of a page as absolute URLs: page numbers (page 1 drops the parameter, as DRF does) or cursors. */
+function neighbours(base: string, req: Request, p: Paged<unknown>) {
+  const pageUrl = (page: number) => urlWith(base, req, { page: page === 1 ? undefined : String(page) });
+  const cursorUrl = (cursor: string) => urlWith(base, req, { page: undefined, cursor });
   if (p.cursors) {
     const { next, previous } = p.cursors;
-    return { next: next && cursorUrl(req, next), previous: previous && cursorUrl(req, previous) };
+    return { next: next && cursorUrl(next), previous: previous && cursorUrl(previous) };
   }
-  return {
-    next: hasNext(p) ? pageUrl(req, p.page + 1) : null,
-    previous: p.page > 1 ? pageUrl(req, p.page - 1) : null,
-  };
+  return { next: hasNext(p) ? pageUrl(p.page + 1) : null, previous: p.page > 1 ? pageUrl(p.page - 1) : null };
 }
 
 /** The DRF page body: count, next, previous, results. */
-export function pageBody<T>(req: Request, p: Paged<T>) {
-  return { count: p.count, ...neighbours(req, p), results: p.results };
+export function pageBody<T>(base: string, req: Request, p: Paged<T>) {
+  return { count: p.count, ...neighbours(base, req, p), results: p.results };
 }
 
 /** RFC 8288 `Link` header value for the neighbours, or undefined when there are none. */
-export function linkHeader(req: Request, p: Paged<unknown>): string | undefined {
-  const { next, previous } = neighbours(req, p);
+export function linkHeader(base: string, req: Request, p: Paged<unknown>): string | undefined {
+  const { next, previous } = neighbours(base, req, p);
   const links = [next && `<${next}>; rel="next"`, previous && `<${previous}>; rel="prev"`].filter(Boolean);
   return links.length > 0 ? links.join(', ') : undefined;
 }

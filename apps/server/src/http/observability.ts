@@ -44,8 +44,10 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
       const durationMs = performance.now() - started;
       metrics.answered(req.method, route, status, durationMs / 1000);
       // The error itself, with its stack, is logged once by the error handler. A client that went away
-      // (`aborted`) is no fault of the server: info, like any answer.
-      const level = status === 'aborted' ? 'info' : status >= 500 ? 'error' : status === 429 ? 'warn' : 'info';
+      // (`aborted`) is no fault of the server: info, like any answer; so is a 503, whose cause (a database
+      // outage, a timeout) is logged once by what saw it, not once per request.
+      const level =
+        status === 'aborted' || status === 503 ? 'info' : status >= 500 ? 'error' : status === 429 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {

@@ -34,11 +34,12 @@ import type { ZodTypeAny } from 'zod';
  * `@ts-rest/open-api` does the bulk of the work; what it gets wrong for this contract is fixed after it:
  * - it inlines every schema: the contract's main shapes become `components.schemas` and `$ref`s, found by
  *   comparing the generated JSON (so a nested Contact inside a page or a view is the same `Contact`);
- * - its zod converter knows no `z.pipeline`, so the path ids and the `customer_id` filter (digits piped into
- *   a positive integer) come out as `{}`: they get the schema of the pipeline's output;
+ * - its zod converter knows no `z.pipeline`, so the path ids (digits piped into a positive integer) come out
+ *   as `{}`: they get the schema of the pipeline's output;
  * - the bulk-create items are `z.custom` (each item is validated by the server on its own, so that one bad
  *   item fails alone): the document says what an item is, a `ContactCreate`;
  * - it writes numeric `exclusiveMinimum` (OpenAPI 3.1) into a 3.0 document: turned into `minimum`;
+ * - it writes `z.null()` (the `data` of logout and the like) as a string of format "null": `enum: [null]`;
  * - it knows nothing of auth: every route that is not public gets the `bearerAuth` (JWT) requirement, from
  *   the route's `access` metadata, the same metadata the server enforces;
  * - it drops non-JSON responses: the docs page is described as `text/html`.
@@ -122,6 +123,11 @@ function fix3_0<T>(node: T): T {
   else if (node && typeof node === 'object') {
     const o = node as Json;
     if (o.nullable === true && o.type === undefined) delete o.nullable;
+    // `z.null()` comes out as a string of format "null": in 3.0 (no null type), a nullable type whose only value is null.
+    if (o.format === 'null') {
+      delete o.format;
+      Object.assign(o, { nullable: true, enum: [null] });
+    }
     for (const [key, bound, step] of [
       ['exclusiveMinimum', 'minimum', 1],
       ['exclusiveMaximum', 'maximum', -1],

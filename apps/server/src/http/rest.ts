@@ -3,7 +3,7 @@ import { initServer } from '@ts-rest/express';
 import type { Services } from '../services/index.js';
 import { principalOf } from './authenticate.js';
 import { docsPage } from './docs.js';
-import { linkHeader, pageBody } from './links.js';
+import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { openApiDocument } from './openapi.js';
 
 const s = initServer();
@@ -15,7 +15,7 @@ const created = <T>(message: string, data: T) => ({
 const noContent = { status: 204 as const, body: undefined };
 
 /** The REST adapter: each route calls one service function and wraps its answer in the seed's envelope. */
-export function restRouter(services: Services) {
+export function restRouter(services: Services, base: LinkBase) {
   const { auth, contacts, customers, users } = services;
   return s.router(contract, {
     auth: {
@@ -30,7 +30,8 @@ export function restRouter(services: Services) {
         ok('Password changed successfully', await auth.changePassword(principalOf(res), body)),
     },
     users: {
-      list: async ({ query, req }) => ok('Users retrieved successfully', pageBody(req, await users.list(query))),
+      list: async ({ query, req }) =>
+        ok('Users retrieved successfully', pageBody(base(req), req, await users.list(query))),
       create: async ({ body }) => created('User created successfully', await users.create(body)),
       get: async ({ params }) => ok('User retrieved successfully', await users.get(params.id)),
       update: async ({ params, body, res }) =>
@@ -42,7 +43,7 @@ export function restRouter(services: Services) {
     },
     customers: {
       list: async ({ query, req }) =>
-        ok('Customers retrieved successfully', pageBody(req, await customers.list(query))),
+        ok('Customers retrieved successfully', pageBody(base(req), req, await customers.list(query))),
       create: async ({ body }) => created('Customer created successfully', await customers.create(body)),
       get: async ({ params }) => ok('Customer retrieved successfully', await customers.get(params.id)),
       update: async ({ params, body }) => ok('Customer updated successfully', await customers.update(params.id, body)),
@@ -56,13 +57,14 @@ export function restRouter(services: Services) {
       withContacts: async ({ query, req, res }) => {
         const page = await contacts.customersWithContacts(query);
         res.setHeader('X-Total-Count', String(page.count));
-        const link = linkHeader(req, page);
+        const link = linkHeader(base(req), req, page);
         if (link) res.setHeader('Link', link);
         return ok('Customers with contacts retrieved successfully', page.results);
       },
     },
     contacts: {
-      list: async ({ query, req }) => ok('Contacts retrieved successfully', pageBody(req, await contacts.list(query))),
+      list: async ({ query, req }) =>
+        ok('Contacts retrieved successfully', pageBody(base(req), req, await contacts.list(query))),
       create: async ({ body }) => created('Customer contact created successfully', await contacts.create(body)),
       // Before `get`: Express matches routes in the order they are added, and "stats" would read as an id.
       stats: async () => ok('Contact statistics retrieved successfully', await contacts.stats()),

@@ -2,7 +2,7 @@ import cors from 'cors';
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../logger.js';
-import { AppError } from '../services/index.js';
+import { unavailable } from '../services/index.js';
 import { sendError } from './errors.js';
 import { routeOf } from './observability.js';
 import { requestIdOf } from './requestId.js';
@@ -87,7 +87,7 @@ export function requestTimeout(ms: number, logger: Logger): RequestHandler {
       if (res.headersSent) return;
       logger.warn({ requestId: requestIdOf(res), method: req.method, route: routeOf(req), ms }, 'request timed out');
       res.setHeader('Connection', 'close');
-      sendError(res, new AppError('unavailable', 'The server took too long to answer. Please try again.'));
+      sendError(res, unavailable('The server took too long to answer. Please try again.'));
     }, ms);
     timer.unref();
     res.once('close', () => clearTimeout(timer));

@@ -120,6 +120,9 @@ export function authService(store: Store, tokens: TokenIssuer, accounts: Account
     },
 
     hasUsers: async () => (await store.users.count()) > 0,
+
+    /** Removes up to `limit` refresh tokens that can no longer be used (expired or revoked); answers how many. */
+    pruneTokens: (limit: number) => store.transaction((t) => store.refreshTokens.prune(new Date(), limit, t)),
   };
 }
 

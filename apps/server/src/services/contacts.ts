@@ -14,7 +14,7 @@ import {
 } from '@ccm/contract';
 import type { z } from 'zod';
 import type { Contact, ContactOrder, ContactRecord, ContactValues, Customer, Store } from '../db/index.js';
-import { violatedColumns } from '../db/index.js';
+import { fitsId, violatedColumns } from '../db/index.js';
 import { contactDto, customerRefDto, customerWithContactsDto } from './dto.js';
 import { addFieldError, fieldErrorsFromZod, notFound, validationError } from './errors.js';
 import { decodeCursor, encodeCursor, offsetOf, type Paged, type Position, paged } from './pagination.js';
@@ -52,11 +52,15 @@ function sortValue(by: ContactOrder, r: ContactRecord): string | number {
   return by === 'email' ? r.email : r.id;
 }
 
-/** A cursor's sort value has the column's type (a forged one must not reach SQL as an invalid date). */
-function validSortValue(by: ContactOrder, value: string | number): boolean {
+/**
+ * A cursor names a row that could exist: an id the id column can hold, and a sort value of the column's type (a
+ * forged one must not reach SQL as an invalid date, or as an id PostgreSQL refuses to compare with an INTEGER).
+ */
+function validPosition(by: ContactOrder, { value, id }: Position): boolean {
+  if (!fitsId(id)) return false;
   if (by === 'created_at')
     return typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /^\d{4}-/.test(value);
-  return by === 'email' ? typeof value === 'string' : Number.isSafeInteger(value);
+  return by === 'email' ? typeof value === 'string' : Number.isSafeInteger(value) && fitsId(value as number);
 }
 
 export function contactsService(store: Store, settings: { phoneRegion: string }) {
@@ -147,7 +151,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string })
       let at: Position | undefined;
       if (query.cursor !== '') {
         at = decodeCursor(query.cursor, query.ordering);
-        if (!at || !validSortValue(by, at.value)) throw validationError({ cursor: [CURSOR_ERRORS.invalid] });
+        if (!at || !validPosition(by, at)) throw validationError({ cursor: [CURSOR_ERRORS.invalid] });
       }
       const backward = at?.backward ?? false;
       const { count, rows } = await store.contacts.list(filter, order, query.page_size + 1, 0, {

@@ -1,5 +1,6 @@
 import { type ErrorCode, type FieldErrors, REQUIRED_STRING } from '@ccm/contract';
 import type { ZodError } from 'zod';
+import { isUnavailable } from '../db/index.js';
 
 /**
  * What went wrong, independent of transport; http/ and trpc/ each map a code to their status once. The list
@@ -29,6 +30,21 @@ export const forbidden = (message = 'You do not have permission to perform this 
   new AppError('forbidden', message);
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many requests.') =>
   new AppError('rate_limited', `${message} Try again in ${retryAfterSeconds} seconds.`, undefined, retryAfterSeconds);
+
+/** Seconds a client is asked to wait when the database cannot serve: a restart or a failover takes a few. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 3;
+export const unavailable = (message = 'The database is not available right now. Please try again shortly.') =>
+  new AppError('unavailable', message, undefined, UNAVAILABLE_RETRY_AFTER_SECONDS);
+
+/**
+ * A failure in the service's terms, for the adapters: an AppError as it is; a database that cannot serve
+ * (unreachable, full, read-only, timing out) as `unavailable`; anything else undefined (a bug: a 500, logged).
+ */
+export function asAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (isUnavailable(err)) return unavailable();
+  return undefined;
+}
 
 /** Zod issues as field errors: the dotted path names the field; issues on the whole object go to non_field_errors. */
 export function fieldErrorsFromZod(error: ZodError, prefix?: string): FieldErrors {

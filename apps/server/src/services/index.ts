@@ -4,14 +4,14 @@ import { ACCOUNT_STATE_TTL_MS, accountStates, noUserChanges, type UserChanges } 
 import { authService } from './auth.js';
 import { contactsService } from './contacts.js';
 import { customersService } from './customers.js';
-import { AppError } from './errors.js';
+import { asAppError } from './errors.js';
 import { type Limiters, noLimit, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
 import { usersService } from './users.js';
 
 export type { Principal } from './access.js';
 export type { UserChanges } from './accounts.js';
-export { AppError, type ErrorCode, fieldErrorsFromZod } from './errors.js';
+export { AppError, asAppError, type ErrorCode, fieldErrorsFromZod, unavailable } from './errors.js';
 export { type Limiter, type Limiters, noLimit } from './limits.js';
 export { hasNext, type Paged } from './pagination.js';
 
@@ -37,10 +37,10 @@ export function createServices(store: Store, settings: ServiceSettings) {
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
     users: usersService(store, accounts),
-    /** Readiness: the database answers, or `unavailable` (503). */
+    /** Readiness: a write to the database commits, or `unavailable` (503 with Retry-After). */
     ready: () =>
-      store.ping().catch(() => {
-        throw new AppError('unavailable', 'The database is not reachable.');
+      store.ping().catch((err: unknown) => {
+        throw asAppError(err) ?? err;
       }),
     /** Every adapter's gate to an operation: token, rate limit (429), then the contract's access (access.ts). */
     admit: admission(auth.authenticate, requestThrottle(settings.limiters?.requests ?? noLimit)),

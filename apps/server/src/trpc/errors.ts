@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@ccm/contract';
 import { type TRPC_ERROR_CODE_KEY, TRPCError, type TRPCErrorFormatter } from '@trpc/server';
 import { ZodError } from 'zod';
-import { AppError, fieldErrorsFromZod, validationError } from '../services/errors.js';
+import { AppError, asAppError, fieldErrorsFromZod, validationError } from '../services/errors.js';
 import type { Context, ErrorShape } from './types.js';
 
 /** The one map from the service's error codes to tRPC's, which give the HTTP status (as http/errors.ts does for REST). */
@@ -24,14 +24,18 @@ const appCodeOf = new Map<TRPC_ERROR_CODE_KEY, ErrorCode>([
   ['PARSE_ERROR', 'validation'],
 ]);
 
-/** An error the server did not mean to answer with (a bug, a lost database...): logged, and never shown. */
+/** An error the server did not mean to answer with (a bug): logged, and never shown. */
 export const isUnexpected = (error: TRPCError) =>
-  error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError);
+  error.code === 'INTERNAL_SERVER_ERROR' && asAppError(error.cause) === undefined;
 
-/** What a call ended with, in the service's terms: the AppError thrown, invalid input as field errors. */
+/**
+ * What a call ended with, in the service's terms: the AppError thrown (or the database's unavailability as
+ * one), invalid input as field errors.
+ */
 export function appErrorOf(error: TRPCError): AppError {
   const { cause } = error;
-  if (cause instanceof AppError) return cause;
+  const known = asAppError(cause);
+  if (known) return known;
   if (cause instanceof ZodError && error.code === 'BAD_REQUEST') return validationError(fieldErrorsFromZod(cause));
   const code = isUnexpected(error) ? 'internal' : (appCodeOf.get(error.code) ?? 'internal');
   return new AppError(code, code === 'internal' ? 'Internal server error.' : error.message);

@@ -34,6 +34,7 @@ import {
 } from '@ccm/contract';
 import { initTRPC } from '@trpc/server';
 import type { z } from 'zod';
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeep } from '../http/body.js';
 import { AppError, type Paged, type Services } from '../services/index.js';
 import { asTRPCError, errorFormatter } from './errors.js';
 import type { Context } from './types.js';
@@ -47,12 +48,19 @@ const t = initTRPC.context<Context>().meta<RouteMetadata>().create({ errorFormat
 /** Outermost around every call: whatever it ends with becomes the TRPCError of its service error code. */
 const errors = t.middleware(async ({ next, getRawInput }) => {
   const result = await next({
-    // tRPC parses a query's `input` parameter itself: invalid JSON there is the caller's error, not a 500.
+    // tRPC parses a query's `input` parameter itself: invalid or too deeply nested JSON there is the caller's
+    // error, as in a body (http/body.ts), not a 500.
     getRawInput: () =>
-      getRawInput().catch((err: unknown) => {
-        if (!(err instanceof SyntaxError)) throw err;
-        throw new AppError('validation', 'Malformed JSON in the input.', { non_field_errors: [err.message] });
-      }),
+      getRawInput().then(
+        (input) => {
+          if (nestsDeeperThan(input, MAX_JSON_DEPTH)) throw tooDeep();
+          return input;
+        },
+        (err: unknown) => {
+          if (!(err instanceof SyntaxError)) throw err;
+          throw new AppError('validation', 'Malformed JSON in the input.', { non_field_errors: [err.message] });
+        },
+      ),
   });
   if (!result.ok) throw asTRPCError(result.error);
   return result;

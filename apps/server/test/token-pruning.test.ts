@@ -1,0 +1,87 @@
+import { Writable } from 'node:stream';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { rawConnection, sqlNow } from './support/database.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+// Refresh tokens that can no longer be used (expired, revoked) are removed on a schedule, a bounded batch per
+// run; used ones are kept until they expire, since presenting one again is how a stolen token shows. On every
+// database (TEST_DATABASE_URL).
+
+const BATCH = 3;
+// biome-ignore lint/suspicious/noExplicitAny: log lines are arbitrary JSON.
+const lines: any[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, callback) {
+    for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+    callback();
+  },
+});
+
+let t: TestServer;
+let raw: Sequelize;
+beforeAll(async () => {
+  t = await startTestServer(
+    { MAINTENANCE_INTERVAL_SECONDS: '1', MAINTENANCE_BATCH_SIZE: String(BATCH) },
+    { logger: createLogger('info', sink) },
+  );
+  raw = rawConnection(t.databaseUrl);
+});
+afterAll(async () => {
+  await raw.close();
+  await t.close();
+});
+
+const count = async (where: string) =>
+  Number(
+    (
+      (await raw.query(`SELECT COUNT(*) AS n FROM refresh_tokens WHERE ${where}`, { type: QueryTypes.SELECT })) as {
+        n: unknown;
+      }[]
+    )[0]?.n,
+  );
+const prunable = () => count(`expires_at < '${sqlNow()}' OR revoked_at IS NOT NULL`);
+
+async function login(username: string, password: string) {
+  const res = await t.anon.post('/api/auth/token/', { username, password });
+  expect(res.status, res.text).toBe(200);
+  return res.body.data as { refresh: string; user: { id: number } };
+}
+
+it('removes expired and revoked refresh tokens, at most a batch per run, and keeps the rest', async () => {
+  const made = [];
+  for (const name of ['revoked', 'expired', 'kept']) {
+    const res = await t.admin.post('/api/users/', {
+      username: `prune-${name}`,
+      email: `prune-${name}@example.com`,
+      password: 'prune-password-1',
+      role: 'staff',
+    });
+    expect(res.status).toBe(201);
+    made.push(res.body.data.id as number);
+  }
+  const [revokedUser, expiredUser] = made;
+  for (let i = 0; i < 4; i++) await login('prune-revoked', 'prune-password-1');
+  expect((await t.admin.post(`/api/users/${revokedUser}/revoke-sessions/`)).status).toBe(200);
+  for (let i = 0; i < 3; i++) await login('prune-expired', 'prune-password-1');
+  await raw.query(`UPDATE refresh_tokens SET expires_at = '2001-01-01 00:00:00' WHERE user_id = ${expiredUser}`);
+  const kept = await login('prune-kept', 'prune-password-1');
+  const used = await login('prune-kept', 'prune-password-1');
+  expect((await t.anon.post('/api/auth/logout/', { refresh: used.refresh })).status).toBe(200);
+
+  const before = await count('1 = 1');
+  expect(await prunable()).toBe(7);
+  for (let i = 0; i < 100 && (await prunable()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await prunable()).toBe(0);
+  expect(await count('1 = 1')).toBe(before - 7);
+
+  const runs = lines.filter((l) => l.msg === 'maintenance' && l.task === 'refresh-tokens');
+  expect(runs.length).toBeGreaterThanOrEqual(Math.ceil(7 / BATCH));
+  for (const run of runs) expect(run.removed).toBeLessThanOrEqual(BATCH);
+  expect(runs.reduce((sum, r) => sum + r.removed, 0)).toBe(7);
+
+  // What was kept still works as before: the unused token refreshes; the used one is reuse (401).
+  expect((await t.anon.post('/api/auth/token/refresh/', { refresh: kept.refresh })).status).toBe(200);
+  expect((await t.anon.post('/api/auth/token/refresh/', { refresh: used.refresh })).status).toBe(401);
+});
