@@ -29,13 +29,16 @@ export interface LoadOptions {
   /** The target's process: its memory (and its children's) is sampled during the run, and the run ends when it
    * has worked through what was still queued. */
   pid: number;
+  /** Wait for the target to go idle before and after (default true; false when background load runs on it). */
+  settle?: boolean;
   /** Called about once a second with the seconds done and the answers counted. */
   progress?: (phase: 'warmup' | 'run', seconds: number, requests: number) => void;
 }
 
 /** Drives one target with autocannon for a bounded time over a bounded number of connections. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
-  await waitForIdle(options.pid);
+  const settle = options.settle ?? true;
+  if (settle) await waitForIdle(options.pid);
   const sampler = sampleRss(options.pid);
   let seconds = 0;
   let requests = 0;
@@ -69,7 +72,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   });
   const result = await instance;
   const rss = sampler.stop();
-  await waitForIdle(options.pid);
+  if (settle) await waitForIdle(options.pid);
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   return {
@@ -83,5 +86,26 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     timeouts: result.timeouts,
     connectionErrors: result.errors - result.timeouts,
     ...(rss ? { rss } : {}),
+  };
+}
+
+/**
+ * Load that runs until stopped, unmeasured but counted: the other clients of a scenario with `background`.
+ * Its requests time out after 60 s (a 1,000-contact import queued behind others may take seconds).
+ */
+export function startBackground(url: string, connections: number, next: () => BenchRequest) {
+  const instance = autocannon({
+    url,
+    connections,
+    duration: 3600,
+    timeout: 60,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
+  }) as unknown as Promise<Result> & { stop(): void };
+  return {
+    async stop(): Promise<{ requests: number; errors: number }> {
+      instance.stop();
+      const result = await instance;
+      return { requests: result.requests.total, errors: result.non2xx + result.errors };
+    },
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type Args, ArgsError, parse, USAGE } from './args.js';
 import { BASELINES, type BaselineName, startBaseline } from './baselines.js';
 import { type BenchDatabase, prepareDatabase } from './database.js';
-import { type LoadResult, load } from './load.js';
+import { type LoadResult, load, startBackground } from './load.js';
 import { resultsDir, rootDir } from './paths.js';
 import { killAll, type Service } from './processes.js';
 import { markdown, type Report, type ScenarioReport, table, writeReport } from './report.js';
@@ -25,7 +25,7 @@ async function send(base: string, req: BenchRequest) {
   return { status: res.status, body };
 }
 
-async function signIn(base: string): Promise<Record<string, string>> {
+async function signIn(base: string) {
   const res = await send(base, {
     method: 'POST',
     path: '/api/auth/token/',
@@ -33,8 +33,10 @@ async function signIn(base: string): Promise<Record<string, string>> {
     body: JSON.stringify(BENCH_USER),
   });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.body.toString().slice(0, 300)}`);
-  const token = (JSON.parse(res.body.toString()) as { data: { access: string } }).data.access;
-  return { authorization: `Bearer ${token}` };
+  const { data } = JSON.parse(res.body.toString()) as {
+    data: { access: string; refresh: string; user: { id: number } };
+  };
+  return { headers: { authorization: `Bearer ${data.access}` }, refresh: data.refresh, userId: data.user.id };
 }
 
 /** Ids of active customers: the newest page and a few random ones. */
@@ -117,7 +119,8 @@ async function bench(args: Args) {
 
     let counter = Math.floor(Math.random() * 5_000_000);
     const ctx: ScenarioContext = {
-      headers: await signIn(server.url),
+      ...(await signIn(server.url)),
+      deletable: [],
       credentials: BENCH_USER,
       contacts: args.contacts,
       customers: args.customers,
@@ -132,6 +135,7 @@ async function bench(args: Args) {
     const runnable: { scenario: Scenario; report: ScenarioReport }[] = [];
     for (const scenario of selected) {
       status(`checking ${scenario.name}…`);
+      await scenario.prepare?.(ctx, (req) => send(server.url, req));
       const report: ScenarioReport = { name: scenario.name, title: scenario.title, write: scenario.write };
       const got = await capture(server.url, scenario, scenario.requests(ctx));
       if ('skipped' in got) {
@@ -154,7 +158,11 @@ async function bench(args: Args) {
 
     for (const [i, { scenario, report }] of runnable.entries()) {
       const step = `[${i + 1}/${runnable.length}] ${scenario.name}`;
-      const drive = (target: string, url: string, extra: { path?: string; pid: number }): Promise<LoadResult> =>
+      const drive = (
+        target: string,
+        url: string,
+        extra: { path?: string; pid: number; settle?: boolean },
+      ): Promise<LoadResult> =>
         load({
           url,
           connections: scenario.connections ?? args.connections,
@@ -170,9 +178,13 @@ async function bench(args: Args) {
             ),
         });
 
-      ctx.headers = await signIn(server.url); // a fresh access token for each scenario
+      Object.assign(ctx, await signIn(server.url)); // a fresh token pair for each scenario
       const logged = server.lines.length;
-      report.server = await drive('server', server.url, { pid: server.pid });
+      const background =
+        scenario.background &&
+        startBackground(server.url, scenario.background.connections, scenario.background.requests(ctx));
+      report.server = await drive('server', server.url, { pid: server.pid, settle: !background });
+      if (background) report.background = await background.stop();
       const problems = serverProblems(server.lines.slice(logged));
       report.serverLog = {
         warnings: problems.filter((p) => p.level < 50).length,
@@ -180,11 +192,19 @@ async function bench(args: Args) {
         first: problems.slice(0, 3).map((p) => p.line),
       };
       const path = `/${report.responseBytes}`;
-      report.http = await drive('node:http', baselines.http.url, { path, pid: baselines.http.pid });
-      report.express = await drive('Express', baselines.express.url, { path, pid: baselines.express.pid });
+      // A baseline cannot take the background load: comparing with one would say nothing.
+      if (!background) {
+        report.http = await drive('node:http', baselines.http.url, { path, pid: baselines.http.pid });
+        report.express = await drive('Express', baselines.express.url, { path, pid: baselines.express.pid });
+      }
       say(
         `${step}: ${report.server.requestsPerSecond.toFixed(1)} req/s, p99 ${report.server.p99} ms, ${report.server.errors} errors` +
-          ` (node:http ${report.http.requestsPerSecond.toFixed(0)}, Express ${report.express.requestsPerSecond.toFixed(0)} req/s)`,
+          (report.http && report.express
+            ? ` (node:http ${report.http.requestsPerSecond.toFixed(0)}, Express ${report.express.requestsPerSecond.toFixed(0)} req/s)`
+            : '') +
+          (report.background
+            ? ` (background: ${report.background.requests} answers, ${report.background.errors} errors)`
+            : ''),
       );
     }
 

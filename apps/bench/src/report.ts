@@ -11,6 +11,8 @@ export interface ScenarioReport {
   server?: LoadResult;
   http?: LoadResult;
   express?: LoadResult;
+  /** The unmeasured load that ran meanwhile (a scenario with `background`): its answers and errors. */
+  background?: { requests: number; errors: number };
   /** Lines the server logged at warn or error level during the scenario. */
   serverLog?: { warnings: number; errors: number; first: string[] };
   /** Why the scenario did not run. */
@@ -98,6 +100,11 @@ function notes(report: Report): string[] {
       if (r.timeouts) codes.push(`${r.timeouts} timeouts`);
       if (r.connectionErrors) codes.push(`${r.connectionErrors} connection errors`);
       out.push(`- \`${s.name}\` on ${target}: ${int(r.errors)} errors (${codes.join(', ')})`);
+    }
+    if (s.background) {
+      out.push(
+        `- \`${s.name}\`: measured while the background load answered ${int(s.background.requests)} requests (${int(s.background.errors)} errors)`,
+      );
     }
     if (s.server?.requests === 0) {
       out.push(`- \`${s.name}\`: no answer within the ${report.meta.durationSeconds} s run (try a longer --duration)`);

@@ -1,6 +1,6 @@
 /** One HTTP request as autocannon builds it. */
 export interface BenchRequest {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   headers: Record<string, string>;
   body?: string;
@@ -20,7 +20,15 @@ export interface ScenarioContext {
   unique(): number;
   /** Random letters naming this run, in e-mails. */
   runTag: string;
+  /** The bench user's id and a refresh token of its (fresh for each scenario). */
+  userId: number;
+  refresh: string;
+  /** Ids of contacts a scenario's `prepare` made for it to delete. */
+  deletable: number[];
 }
+
+/** Sends one request to the server under test (for a scenario's preparation). */
+export type Send = (req: BenchRequest) => Promise<{ status: number; body: Buffer }>;
 
 export interface Scenario {
   name: string;
@@ -30,6 +38,13 @@ export interface Scenario {
   connections?: number;
   /** Makes the request generator: each call gives the next request (random ids, unique values). */
   requests(ctx: ScenarioContext): () => BenchRequest;
+  /**
+   * Load that runs unmeasured on the server while the scenario is measured (and the baselines, which could not
+   * take it, are skipped): how a request fares while other clients keep the database busy.
+   */
+  background?: { connections: number; requests(ctx: ScenarioContext): () => BenchRequest };
+  /** Makes what the requests need (contacts to delete), before the scenario runs. */
+  prepare?(ctx: ScenarioContext, send: Send): Promise<void>;
 }
 
 const randomInt = (max: number) => 1 + Math.floor(Math.random() * max);
@@ -85,6 +100,88 @@ function bulk(size: number, connections?: number): Scenario {
       ),
   };
 }
+
+/** Imports that keep SQLite's one writer busy: three clients sending 1,000 contacts each, back to back. */
+const IMPORTS = { connections: 3, requests: bulk(1000).requests };
+
+/** A single-row write (or a read) measured while IMPORTS run: none may wait behind SQLite's busy handler. */
+function underImports(name: string, title: string, fields: Pick<Scenario, 'requests' | 'prepare' | 'write'>): Scenario {
+  return {
+    name: `${name}-under-imports`,
+    title: `${title}, while 3 clients import 1,000 contacts each`,
+    connections: 4,
+    background: IMPORTS,
+    ...fields,
+  };
+}
+
+/** Contacts for the delete scenario to remove, made in imports of 1,000 before it runs. */
+async function contactsToDelete(ctx: ScenarioContext, send: Send, count: number) {
+  ctx.deletable = [];
+  for (let made = 0; made < count; made += 1000) {
+    const customer = pick(ctx.activeCustomers);
+    const contacts = Array.from({ length: 1000 }, () => ({ customer, ...contactValues(ctx, 'bulk') }));
+    const res = await send({
+      method: 'POST',
+      path: '/api/contacts/bulk-create/',
+      headers: json(ctx),
+      body: JSON.stringify({ contacts }),
+    });
+    if (res.status !== 201)
+      throw new Error(`preparing contacts to delete: ${res.status} ${res.body.toString().slice(0, 200)}`);
+    const created = (JSON.parse(res.body.toString()) as { data: { created_contacts: { id: number }[] } }).data
+      .created_contacts;
+    ctx.deletable.push(...created.map((c) => c.id));
+  }
+}
+
+/** Single-row writes of every kind the server has, and a read, each under IMPORTS. */
+const UNDER_IMPORTS: Scenario[] = [
+  underImports('delete', 'delete a contact', {
+    write: true,
+    prepare: (ctx, send) => contactsToDelete(ctx, send, 20_000),
+    requests: (ctx) => () => ({
+      method: 'DELETE',
+      path: `/api/contacts/${ctx.deletable.pop() ?? 0}/`,
+      headers: ctx.headers,
+    }),
+  }),
+  underImports('toggle', "toggle a contact's status", {
+    write: true,
+    requests: (ctx) => post(ctx, () => `/api/contacts/${randomInt(ctx.contacts)}/toggle-status/`),
+  }),
+  underImports('logout', 'log out (a refresh-token write)', {
+    write: true,
+    requests: (ctx) =>
+      post(
+        ctx,
+        () => '/api/auth/logout/',
+        () => ({ refresh: ctx.refresh }),
+      ),
+  }),
+  underImports('user-update', "update a user (the bench user's own role)", {
+    write: true,
+    requests: (ctx) => () => ({
+      method: 'PATCH',
+      path: `/api/users/${ctx.userId}/`,
+      headers: json(ctx),
+      body: JSON.stringify({ role: 'admin' }),
+    }),
+  }),
+  underImports('login', 'log in (password check, then a refresh-token write)', {
+    write: true,
+    requests: (ctx) => () => ({
+      method: 'POST',
+      path: '/api/auth/token/',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ctx.credentials),
+    }),
+  }),
+  underImports('get-contact', 'get a contact by id', {
+    write: false,
+    requests: (ctx) => get(ctx, () => `/api/contacts/${randomInt(ctx.contacts)}/`),
+  }),
+];
 
 /** Every scenario, in the order they run. */
 export const SCENARIOS: Scenario[] = [
@@ -210,4 +307,5 @@ export const SCENARIOS: Scenario[] = [
     requests: (ctx) =>
       get(ctx, () => `/trpc/contacts.get?input=${encodeURIComponent(JSON.stringify({ id: randomInt(ctx.contacts) }))}`),
   },
+  ...UNDER_IMPORTS,
 ];

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ensureFirstUser } from './bootstrap.js';
+import { userChangesOverRedis } from './bus.js';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/index.js';
 import { createApp } from './http/app.js';
@@ -41,7 +42,10 @@ export async function startServer(
   }
 
   const limits = await createLimiters(config, logger);
-  const services = servicesFor(store, config, limits.limiters);
+  const userChanges = config.redis.url
+    ? userChangesOverRedis(config.redis.url, config.redis.keyPrefix, logger)
+    : undefined;
+  const services = servicesFor(store, config, limits.limiters, userChanges);
   if (!options.prepared) await ensureFirstUser(services, config, logger);
 
   let url = '';
@@ -79,7 +83,7 @@ export async function startServer(
       clearInterval(closeWhenIdle);
       clearTimeout(timer);
       await stopMaintenance();
-      await limits.close();
+      await Promise.all([limits.close(), userChanges?.close()]);
       await store.close();
     },
   };

@@ -1,16 +1,20 @@
 import type { Config } from './config.js';
 import type { Store } from './db/index.js';
 import { signingSecret } from './secret.js';
-import { createServices, type Limiters, type Services } from './services/index.js';
+import { createServices, type Limiters, type Services, type UserChanges } from './services/index.js';
 
 /** Tolerated clock difference, in seconds, when checking a token's exp and iat. */
 const TOKEN_LEEWAY_SECONDS = 5;
 
-/** The services over a store, with the settings they take from the configuration (and the limits, if any). */
-export function servicesFor(store: Store, config: Config, limiters?: Limiters): Services {
+/**
+ * The services over a store, with the settings they take from the configuration, and, in a server, the limits
+ * and the channel that tells the other server processes of changed users.
+ */
+export function servicesFor(store: Store, config: Config, limiters?: Limiters, userChanges?: UserChanges): Services {
   return createServices(store, {
     phoneRegion: config.defaultPhoneRegion,
     limiters,
+    userChanges,
     tokens: {
       secret: signingSecret(config),
       issuer: config.jwt.issuer,
