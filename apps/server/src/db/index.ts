@@ -51,10 +51,11 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
   // for a database that stops answering (outage.ts).
   const pending = inFlight();
   const watched = outageWatch(onOutage);
-  const calls = { run: <T>(work: () => Promise<T>) => pending.run(() => watched(work)) };
+  const calls = { run: <T>(work: () => Promise<T>) => pending.run(() => watched('read', work)) };
   const read = reader(sequelize, db.dialect);
   const counters = countersRepo(read);
-  const transaction: Store['transaction'] = (work) => calls.run(() => inTransaction(sequelize, work));
+  const transaction: Store['transaction'] = (work) =>
+    pending.run(() => watched('write', () => inTransaction(sequelize, work)));
   return {
     dialect: db.dialect,
     contacts: counted(contactsRepo(sequelize, read, counters), calls),

@@ -70,7 +70,7 @@ export async function startTestServer(
     staff,
     viewer,
     dataDir,
-    databaseUrl: database.url,
+    databaseUrl: config.database.url,
     async close() {
       await server.close(1000);
       await database.drop();
