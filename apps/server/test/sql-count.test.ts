@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { operations } from './support/adapters.js';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
 import type { Res } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -101,5 +102,46 @@ describe('SQL statements per write, BEGIN and COMMIT included', () => {
     expect(await count(() => t.staff.post(`/api/contacts/${id}/toggle-status/`))).toBe(3 + lock());
     // Nothing to change, nothing written.
     expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(2 + lock());
+  });
+});
+
+describe('every write runs in a transaction (on SQLite: in the one queue of writers, never in its busy handler)', () => {
+  const WRITE = /^Executing \(([^)]+)\): (INSERT|UPDATE|DELETE)\b/i;
+
+  it('for every route that writes, through REST and tRPC', async () => {
+    statements.length = 0;
+    const customer = await createCustomer(t.staff);
+    const contact = await createContact(t.staff, customer.id);
+    const ops = operations(t.url, t.staff.token);
+    const admin = operations(t.url, t.admin.token);
+    const user = await admin.rest('users.create', {
+      username: 'writer',
+      email: 'writer@example.com',
+      password: 'writer-password-1',
+      role: 'staff',
+    });
+    const login = await t.anon.post('/api/auth/token/', { username: 'writer', password: 'writer-password-1' });
+    const refreshed = await t.anon.post('/api/auth/token/refresh/', { refresh: login.body.data.refresh });
+    const writer = operations(t.url, refreshed.body.data.access);
+    const answers = [
+      user,
+      await ops.trpc('contacts.toggleStatus', { id: contact.id }),
+      await ops.rest('contacts.patch', { id: contact.id, is_active: true }),
+      await ops.trpc('contacts.delete', { id: contact.id }),
+      await ops.rest('customers.patch', { id: customer.id, first_name: 'Changed' }),
+      await admin.trpc('users.update', { id: user.data.id, role: 'viewer' }),
+      await writer.rest('auth.changePassword', {
+        current_password: 'writer-password-1',
+        new_password: 'writer-password-2',
+      }),
+      await t.anon.post('/api/auth/logout/', { refresh: refreshed.body.data.refresh }),
+      await admin.rest('users.revokeSessions', { id: user.data.id }),
+      await ops.rest('customers.delete', { id: customer.id }),
+      await t.anon.get('/api/ready/'),
+    ];
+    for (const a of answers) expect(a.status, JSON.stringify((a as { body?: unknown }).body)).toBeLessThan(300);
+    const writes = statements.filter((s) => WRITE.test(s));
+    expect(writes.length).toBeGreaterThan(10);
+    expect(writes.filter((s) => WRITE.exec(s)?.[1] === 'default')).toEqual([]);
   });
 });
