@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { RoleSchema } from '@ccm/contract';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { openStore, type Store } from './db/index.js';
 import { SeedError, seed } from './seed.js';
-import { AppError, type Services } from './services/index.js';
+import type { Services } from './services/index.js';
+import { failStartup, readEnvFile } from './startup.js';
 import { servicesFor } from './wiring.js';
 
 const USAGE = `Usage: pnpm cli <command> [options]
@@ -12,19 +13,23 @@ const USAGE = `Usage: pnpm cli <command> [options]
 Commands:
   create-user --username NAME [--password PASS] [--role admin|staff|viewer] [--email ADDRESS]
       Creates a user (role staff by default). Without --password (or CCM_PASSWORD), a random one is printed.
+  reset-password --username NAME [--password PASS]
+      Sets a user's password (an admin who lost it); every session of the user ends. Without --password (or
+      CCM_PASSWORD), asks for it at the terminal.
   demo [--customers N] [--contacts-per-customer N]
       Loads demo customers (200 by default) and contacts (up to 3 each) for trying the API.
   seed --contacts N [--customers N]
       Fills an empty database fast with valid synthetic data: N contacts over N/5 customers by default
       (for benchmarks; 1,000,000 contacts take a few minutes on SQLite).
 
-The database is the server's: DATABASE_URL, or the SQLite file in DATA_DIR.`;
+The database is the server's: DATABASE_URL, or the SQLite file in DATA_DIR (a .env file here is read too).`;
 
 const FIRST = ['Amal', 'Nimali', 'Kasun', 'Dilani', 'Ruwan', 'Sachini', 'Tharindu', 'Ishara', 'Chamara', 'Nadeesha'];
 const LAST = ['Perera', 'Fernando', 'Silva', 'Jayasinghe', 'Bandara', 'Wickramasinghe', 'Gunawardena', 'Rathnayake'];
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
+  readEnvFile();
   const config = loadConfig();
   const store = openStore(config.database);
   await store.migrate();
@@ -53,6 +58,16 @@ async function main() {
       });
       process.stdout.write(`Created ${user.role} "${user.username}" (id ${user.id})`);
       process.stdout.write(given ? '\n' : ` with password "${password}"\n`);
+    } else if (command === 'reset-password') {
+      const { values } = parseArgs({
+        args: rest,
+        options: { username: { type: 'string' }, password: { type: 'string' } },
+      });
+      if (!values.username) throw new UsageError('--username is required');
+      const password = values.password ?? process.env.CCM_PASSWORD ?? (await askPassword());
+      const user = await services.users.resetPassword(values.username, password);
+      process.stdout.write(`New password set for ${user.role} "${user.username}"; its sessions have ended.\n`);
+      if (!user.is_active) process.stdout.write('The user is deactivated: an admin must reactivate it to sign in.\n');
     } else if (command === 'demo') {
       const { values } = parseArgs({
         args: rest,
@@ -84,6 +99,40 @@ async function main() {
 }
 
 class UsageError extends Error {}
+
+/** Reads a password at the terminal without echoing it. */
+async function askPassword(): Promise<string> {
+  if (!process.stdin.isTTY)
+    throw new UsageError('give the password with --password or CCM_PASSWORD (no terminal to ask at)');
+  process.stdout.write('New password: ');
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  let typed = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          done();
+          return resolve(typed);
+        }
+        if (ch === '\u0003') {
+          done();
+          return reject(new UsageError('cancelled'));
+        }
+        typed = ch === '\u007f' ? typed.slice(0, -1) : typed + ch;
+      }
+    };
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.write('\n');
+    };
+    stdin.on('data', onData);
+  });
+}
 
 async function loadDemo(services: Services, customers: number, perCustomer: number) {
   if (!Number.isInteger(customers) || customers < 1 || !Number.isInteger(perCustomer) || perCustomer < 0) {
@@ -141,9 +190,7 @@ async function loadSeed(store: Store, contacts: number, customers: number) {
 
 main().catch((err) => {
   if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-  else if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
   else if (err instanceof SeedError) process.stderr.write(`${err.message}\n`);
-  else if (err instanceof AppError) process.stderr.write(`${err.message} ${JSON.stringify(err.fields ?? {})}\n`);
-  else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  else failStartup(err);
   process.exit(1);
 });

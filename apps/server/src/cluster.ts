@@ -1,11 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import { ensureFirstUser } from './bootstrap.js';
+import net from 'node:net';
+import { banner, ensureFirstUser, type FirstUser } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openStore } from './db/index.js';
 import { serveWriteTurns } from './db/write-turns.js';
 import { serveClusterMetrics } from './http/observability.js';
 import { createLogger } from './logger.js';
+import { ensureWritable } from './startup.js';
 import { servicesFor } from './wiring.js';
 
 /**
@@ -16,12 +18,16 @@ import { servicesFor } from './wiring.js';
  * started listening is replaced; one that dies before stops the whole server (a bad setting, a busy port).
  */
 export async function runPrimary(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  // Every worker would fail alike on a port that is taken: said once, here, before anything starts.
+  await portIsFree(config.port, config.host);
+  ensureWritable(config.dataDir);
   const store = openStore(config.database);
+  let firstUser: FirstUser | undefined;
   try {
     const applied = await store.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    await ensureFirstUser(servicesFor(store, config), config, logger);
+    firstUser = await ensureFirstUser(servicesFor(store, config), config, logger);
   } finally {
     await store.close();
   }
@@ -54,15 +60,18 @@ export async function runPrimary(config: Config): Promise<void> {
     const port = typeof address === 'string' ? address : address.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     logger.info({ url: `http://${host}:${port}/api/`, workers: config.workers }, 'listening');
+    process.stdout.write(banner(`http://${host}:${port}`, firstUser));
   });
 
   cluster.on('exit', (worker, code, signal) => {
     alive.delete(worker);
     const started = listening.delete(worker);
     if (!stopping) {
-      logger.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'worker died');
-      if (started) fork();
-      else {
+      // One that dies before it listens has said why on stderr (startup.ts): the server stops with it.
+      if (started) {
+        logger.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'worker died');
+        fork();
+      } else {
         failed = true;
         stop('SIGTERM');
       }
@@ -90,4 +99,14 @@ function workerExecArgv(config: Config): string[] {
   );
   if (config.workerHeapLimitMb === undefined || given) return process.execArgv;
   return [...process.execArgv, `--max-old-space-size=${config.workerHeapLimitMb}`];
+}
+
+/** Resolves when the port can be listened on (and leaves it free); rejects with the listen error otherwise. */
+function portIsFree(port: number, host: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { UsernameSchema } from '@ccm/contract';
+import { PasswordSchema, UsernameSchema } from '@ccm/contract';
 import { z } from 'zod';
 
 const bool = z
@@ -14,7 +14,12 @@ const DEFAULT_WORKER_HEAP_LIMIT_MB = 256;
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  PORT: z.coerce
+    .number({ invalid_type_error: 'a port number, 0 to 65535' })
+    .int('a port number, 0 to 65535')
+    .min(0, 'a port number, 0 to 65535')
+    .max(65535, 'a port number, 0 to 65535')
+    .default(8000),
   /** Server processes (node:cluster) sharing the port; `0` or `auto`: one per CPU. */
   WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(256)]).default(1),
   /**
@@ -28,7 +33,10 @@ const EnvSchema = z.object({
     .default(DEFAULT_WORKER_HEAP_LIMIT_MB),
   DATA_DIR: z.string().min(1).default('data'),
   /** `sqlite:<path>`, `sqlite::memory:`, `postgres://…`, `mariadb://…`/`mysql://…`; default an SQLite file in DATA_DIR. */
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/|mariadb:\/\/|mysql:\/\/)/, 'use sqlite:<path>, postgres://… or mariadb://…')
+    .optional(),
   DATABASE_LOGGING: bool.default('false'),
   /** Comma-separated read replicas (same scheme as DATABASE_URL); reads outside transactions go there. */
   DATABASE_READ_URLS: z.string().default(''),
@@ -44,7 +52,7 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: seconds.default(15 * 60),
   REFRESH_TOKEN_TTL: seconds.default(7 * 24 * 60 * 60),
   ADMIN_USERNAME: UsernameSchema.optional(),
-  ADMIN_PASSWORD: z.string().min(1).optional(),
+  ADMIN_PASSWORD: PasswordSchema.optional(),
   ADMIN_EMAIL: z.string().email().optional(),
   DEFAULT_PHONE_REGION: z
     .string()
@@ -63,6 +71,8 @@ const EnvSchema = z.object({
   /** With TRUST_PROXY: host names a request (Host, X-Forwarded-Host) may give its links; others get PUBLIC_URL or this server's address. */
   ALLOWED_HOSTS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object a line, for machines) or `pretty` (for a person); unset: pretty on a terminal, else JSON. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** Where the rate limits count (shared by every server process); unset: in each process's memory. */
   REDIS_URL: z
     .string()
@@ -122,6 +132,7 @@ export interface Config {
   /** Host names a trusted request may name for its links (with TRUST_PROXY only). */
   allowedHosts: string[];
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
   redis: { url: string | undefined; keyPrefix: string };
   limits: {
     loginMaxFailures: number;
@@ -137,30 +148,38 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+const INVALID = 'Invalid configuration (every setting is described in .env.example):';
+
 const list = (value: string) =>
   value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** Parses the environment (process.env by default); throws ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Parses the environment (process.env by default); throws ConfigError naming every bad variable. `terminal`:
+ * stdout is a person's terminal (the default log format then is `pretty`).
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  { terminal = false }: { terminal?: boolean } = {},
+): Config {
   // An empty variable means "not set", as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`${INVALID}\n${lines.join('\n')}`);
   }
   const e = parsed.data;
   if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
-    throw new ConfigError('Invalid configuration:\n  ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+    throw new ConfigError(`${INVALID}\n  ADMIN_USERNAME and ADMIN_PASSWORD must be set together`);
   }
   if (e.DATABASE_POOL_MIN > e.DATABASE_POOL_MAX) {
-    throw new ConfigError('Invalid configuration:\n  DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX');
+    throw new ConfigError(`${INVALID}\n  DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX`);
   }
   if (e.NODE_ENV === 'production' && Buffer.byteLength(e.JWT_SECRET ?? '') < 32) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production, at least 32 bytes');
+    throw new ConfigError(`${INVALID}\n  JWT_SECRET: required in production, at least 32 bytes`);
   }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
@@ -203,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL,
     allowedHosts: list(e.ALLOWED_HOSTS),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     limits: {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,

@@ -1,22 +1,20 @@
 import cluster from 'node:cluster';
+import { banner } from './bootstrap.js';
 import { runPrimary } from './cluster.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { startServer } from './server.js';
+import { failStartup, readEnvFile } from './startup.js';
+
+let databaseUrl: string | undefined;
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  readEnvFile();
+  const config = loadConfig(process.env, { terminal: process.stdout.isTTY === true });
+  databaseUrl = config.database.url;
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
   const server = await startServer(config, undefined, { prepared: cluster.isWorker });
   server.logger.info({ url: `${server.url}/api/`, database: server.store.dialect }, 'listening');
+  if (cluster.isPrimary) process.stdout.write(banner(server.url, server.firstUser));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -44,7 +42,4 @@ async function main() {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err) => {
-  process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err) => failStartup(err, databaseUrl));

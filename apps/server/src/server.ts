@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { ensureFirstUser } from './bootstrap.js';
+import { ensureFirstUser, type FirstUser } from './bootstrap.js';
 import { userChangesOverRedis } from './bus.js';
 import type { Config } from './config.js';
 import { openStore, type Store } from './db/index.js';
@@ -8,6 +8,7 @@ import { createLimiters } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
 import type { Services } from './services/index.js';
+import { ensureWritable } from './startup.js';
 import { servicesFor } from './wiring.js';
 
 export interface RunningServer {
@@ -15,6 +16,8 @@ export interface RunningServer {
   store: Store;
   services: Services;
   logger: Logger;
+  /** The first user, when this start made it (for the lines a person reads: bootstrap.ts#banner). */
+  firstUser: FirstUser | undefined;
   /**
    * Stops accepting, lets in-flight requests finish with their answers (up to `graceMs`, by default
    * SHUTDOWN_TIMEOUT_MS; then their connections are cut), then closes Redis and the database.
@@ -28,9 +31,10 @@ export interface RunningServer {
  */
 export async function startServer(
   config: Config,
-  logger = createLogger(config.logLevel),
+  logger = createLogger(config.logLevel, undefined, config.logFormat),
   options: { prepared?: boolean } = {},
 ): Promise<RunningServer> {
+  if (!options.prepared) ensureWritable(config.dataDir);
   const store = openStore(config.database, (report) => {
     if (report.state === 'down')
       logger.error({ error: report.error }, 'database unavailable: answering 503 until it is back');
@@ -45,8 +49,9 @@ export async function startServer(
   const userChanges = config.redis.url
     ? userChangesOverRedis(config.redis.url, config.redis.keyPrefix, logger)
     : undefined;
+  await userChanges?.ready;
   const services = servicesFor(store, config, limits.limiters, userChanges);
-  if (!options.prepared) await ensureFirstUser(services, config, logger);
+  const firstUser = options.prepared ? undefined : await ensureFirstUser(services, config, logger);
 
   let url = '';
   const app = createApp(services, config, logger, () => url);
@@ -70,6 +75,7 @@ export async function startServer(
   logger.debug({ store: limits.store }, 'rate limits');
   return {
     url,
+    firstUser,
     store,
     services,
     logger,

@@ -7,3 +7,4 @@ export * from './health.js';
 export * from './router.js';
 export * from './routes.js';
 export * from './users.js';
+export * from './version.js';

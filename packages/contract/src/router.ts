@@ -23,7 +23,7 @@ import {
   CustomerSchema,
   CustomerUpdateSchema,
 } from './customers.js';
-import { HealthSchema, ReadySchema } from './health.js';
+import { ApiIndexSchema, HealthSchema, ReadySchema } from './health.js';
 import {
   PasswordChangeSchema,
   UserAccountSchema,
@@ -286,6 +286,13 @@ const contacts = c.router({
 });
 
 const health = c.router({
+  index: {
+    method: 'GET',
+    path: '/',
+    responses: { 200: envelope(ApiIndexSchema) },
+    metadata: meta('public'),
+    summary: 'What this API is, and the links to its docs and OpenAPI document',
+  },
   health: {
     method: 'GET',
     path: '/health/',
@@ -298,7 +305,7 @@ const health = c.router({
     path: '/ready/',
     responses: { 200: envelope(ReadySchema), 503: ErrorEnvelopeSchema },
     metadata: meta('public'),
-    summary: 'Readiness: the database answers',
+    summary: 'Readiness: a write to the database commits',
   },
 });
 

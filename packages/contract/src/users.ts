@@ -12,7 +12,12 @@ import {
 const role = z.enum(RoleSchema.options, {
   errorMap: () => ({ message: 'Must be one of: admin, staff, viewer.' }),
 });
-const newPassword = z.string(REQUIRED_STRING).min(8, 'At least 8 characters.').max(1024, 'At most 1024 characters.');
+/** A password a user is given or chooses: the one rule, for the API, the CLI and the configured first admin. */
+export const PasswordSchema = z
+  .string(REQUIRED_STRING)
+  .min(8, 'At least 8 characters.')
+  .max(1024, 'At most 1024 characters.');
+const newPassword = PasswordSchema;
 
 /** A user as an admin sees it: the signed-in user's fields plus whether the account may sign in. */
 export const UserAccountSchema = UserSchema.extend({

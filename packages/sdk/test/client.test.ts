@@ -1,3 +1,4 @@
+import { API_VERSION } from '@ccm/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CcmApiError, type CcmClient, CcmError, createClient } from '../src/index.js';
 import {
@@ -171,7 +172,8 @@ describe('contacts', () => {
 });
 
 describe('around the API', () => {
-  it('health, ready and the docs', async () => {
+  it('the index, health, ready and the docs', async () => {
+    expect(await ccm.health.index()).toMatchObject({ version: API_VERSION, docs: '/api/docs/' });
     expect(await ccm.health.health()).toEqual({ status: 'ok' });
     expect(await ccm.health.ready()).toEqual({ status: 'ready', database: 'ok' });
     const document = await ccm.docs.openapi();

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { API_VERSION } from '@ccm/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORDS, startTestServer, type TestServer } from './support.js';
 
@@ -70,6 +71,8 @@ describe('the packed SDK', () => {
 
     const { stdout } = await run('tar', ['-tzf', tarball]);
     expect(stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'package/CHANGELOG.md',
+      'package/LICENSE',
       'package/README.md',
       'package/dist/index.cjs',
       'package/dist/index.cjs.map',
@@ -80,6 +83,7 @@ describe('the packed SDK', () => {
       'package/package.json',
     ]);
     const manifest = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout);
+    expect(manifest).toMatchObject({ license: 'MIT', version: API_VERSION });
     const dependencies: Record<string, string> = manifest.dependencies;
     expect(Object.keys(dependencies).filter((name) => name.startsWith('@ccm/'))).toEqual([]);
     for (const [name, range] of Object.entries(dependencies)) expect(range, name).toMatch(/^[~^]?\d/);

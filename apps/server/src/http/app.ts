@@ -32,6 +32,8 @@ export function createApp(services: Services, config: Config, logger: Logger, se
   app.use(requestTimeout(config.requestTimeoutMs, logger));
   // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
   app.get('/metrics', metrics.handler(config.metricsToken));
+  // The server's root has nothing of its own: a browser that opens it lands on the docs page.
+  app.get('/', (_req, res) => res.redirect(302, '/api/docs/'));
 
   const links = linkBase({
     publicUrl: config.publicUrl,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import {
+  API_VERSION,
   BulkCreateRequestSchema,
   BulkCreateResultSchema,
   BulkItemErrorSchema,
@@ -50,7 +51,7 @@ type Mode = 'input' | 'output';
 
 const INFO = {
   title: 'ccm: Customer Contact Management API',
-  version: '1.0.0',
+  version: API_VERSION,
   description:
     'Customers and their contacts. Every answer is an envelope: `{success: true, message, data}` or ' +
     '`{success: false, message, errors: {field: [messages]}}`. Log in with `POST /api/auth/token/` and send the ' +
@@ -301,4 +302,14 @@ let built: ReturnType<typeof buildOpenApiDocument> | undefined;
 export const openApiDocument = () => {
   built ??= buildOpenApiDocument();
   return built;
+};
+
+/** `GET /api/`: where to go from the API's root (paths relative to the server, so they hold behind any proxy). */
+export const apiIndex = {
+  name: INFO.title,
+  version: API_VERSION,
+  docs: '/api/docs/',
+  openapi: '/api/openapi.json',
+  health: '/api/health/',
+  ready: '/api/ready/',
 };

@@ -4,7 +4,7 @@ import type { Services } from '../services/index.js';
 import { principalOf } from './authenticate.js';
 import { docsPage } from './docs.js';
 import { type LinkBase, linkHeader, pageBody } from './links.js';
-import { openApiDocument } from './openapi.js';
+import { apiIndex, openApiDocument } from './openapi.js';
 
 const s = initServer();
 const ok = <T>(message: string, data: T) => ({ status: 200 as const, body: { success: true as const, message, data } });
@@ -96,6 +96,7 @@ export function restRouter(services: Services, base: LinkBase) {
       },
     },
     health: {
+      index: async () => ok('ccm: Customer Contact Management API', apiIndex),
       health: async () => ok('OK', { status: 'ok' as const }),
       ready: async () => {
         await services.ready();

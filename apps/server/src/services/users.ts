@@ -86,6 +86,27 @@ export function usersService(store: Store, accounts: AccountStates) {
       return userAccountDto(user);
     },
 
+    /**
+     * Sets a user's password from outside the API (`pnpm cli reset-password`, for an admin locked out): the
+     * contract's password rule holds, and every session of the user ends.
+     */
+    async resetPassword(username: string, password: string): Promise<UserAccount> {
+      const parsed = UserCreateSchema.shape.password.safeParse(password);
+      if (!parsed.success) throw validationError({ password: parsed.error.issues.map((i) => i.message) });
+      const found = await store.users.byUsername(username);
+      if (!found) throw notFound(`No user is named "${username}".`);
+      const passwordHash = await hashPassword(parsed.data);
+      const user = await store.transaction(async (t) => {
+        const [locked] = await store.users.lock([found.id], t);
+        if (!locked) throw notFound(`No user is named "${username}".`);
+        await store.users.update(locked, { passwordHash }, t, true);
+        await store.refreshTokens.revokeUser(locked.id, t);
+        return locked;
+      });
+      accounts.changed(user.id);
+      return userAccountDto(user);
+    },
+
     /** Ends every session of the user: its refresh tokens are revoked and its access tokens refused. */
     async revokeSessions(id: number): Promise<void> {
       await store.transaction(async (t) => {

@@ -1,4 +1,5 @@
 import {
+  ApiIndexSchema,
   BulkCreateRequestSchema,
   BulkCreateResultSchema,
   ContactCreateSchema,
@@ -35,6 +36,7 @@ import {
 import { initTRPC } from '@trpc/server';
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeep } from '../http/body.js';
+import { apiIndex } from '../http/openapi.js';
 import { AppError, type Paged, type Services } from '../services/index.js';
 import { asTRPCError, errorFormatter } from './errors.js';
 import type { Context } from './types.js';
@@ -225,6 +227,9 @@ export function createAppRouter(services: Services) {
     },
 
     health: {
+      index: procedure(contract.health.index)
+        .output(ApiIndexSchema)
+        .query(() => apiIndex),
       health: procedure(contract.health.health)
         .output(HealthSchema)
         .query(() => ({ status: 'ok' as const })),

@@ -20,6 +20,10 @@ export interface ServerProcess {
   databaseFile: string;
   /** Everything it wrote to stdout so far, parsed (non-JSON lines are skipped). */
   logs(): LogLine[];
+  /** Everything it wrote to stdout so far, as written. */
+  output(): string;
+  /** Resolves with all of stdout once it matches. */
+  waitForOutput(match: RegExp, timeoutMs?: number): Promise<string>;
   stderr(): string;
   /** Resolves when a log line matches. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -54,10 +58,12 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let all = '';
   let err = '';
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    all += chunk;
     out += chunk;
     const parts = out.split('\n');
     out = parts.pop() ?? '';
@@ -104,6 +110,11 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       check();
     });
 
+  const waitForOutput = async (match: RegExp, timeoutMs = 30_000) => {
+    await waitForLog(() => match.test(all), timeoutMs);
+    return all;
+  };
+
   const dispose = async () => {
     if (running) {
       child.kill('SIGKILL');
@@ -120,6 +131,8 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       dataDir,
       databaseFile,
       logs: () => [...lines],
+      output: () => all,
+      waitForOutput,
       stderr: () => err,
       waitForLog,
       exited,
