@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../src/config.js';
 
 /** The ConfigError that loadConfig throws for this environment. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -271,5 +272,25 @@ describe('limits, timeouts, Redis and metrics', () => {
     ['METRICS_TOKEN', 'short'],
   ])('rejects %s=%j, naming it', (name, value) => {
     expect(configError({ [name]: value }).message).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+});
+
+describe('.env.example', () => {
+  const file = fs.readFileSync(path.resolve(import.meta.dirname, '../../../.env.example'), 'utf8');
+  const entries = [...file.matchAll(/^# ([A-Z_]+)=(\S*)/gm)].map((m) => [m[1]!, m[2]!] as const);
+
+  it('lists every variable the server reads, once', () => {
+    expect(entries.map(([name]) => name).sort()).toEqual([...ENV_VARIABLES].sort());
+  });
+
+  it('shows values the server accepts, which are its defaults', () => {
+    const given = Object.fromEntries(entries.filter(([, value]) => value !== ''));
+    const defaults = loadConfig({});
+    const config = loadConfig(given);
+    expect({ ...config, dataDir: '', database: { ...config.database, url: '' } }).toEqual({
+      ...defaults,
+      dataDir: '',
+      database: { ...defaults.database, url: '' },
+    });
   });
 });
