@@ -14,7 +14,6 @@ async function main() {
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
   const server = await startServer(config, undefined, { prepared: cluster.isWorker });
   server.logger.info({ url: `${server.url}/api/`, database: server.store.dialect }, 'listening');
-  if (cluster.isPrimary) process.stdout.write(banner(server.url, server.firstUser));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -40,6 +39,8 @@ async function main() {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Printed once Ctrl-C is handled: a person who reads it and stops the server gets the graceful shutdown.
+  if (cluster.isPrimary) process.stdout.write(banner(server.url, server.firstUser));
 }
 
 main().catch((err) => failStartup(err, databaseUrl));
