@@ -30,6 +30,7 @@ export async function ensureFirstUser(
   }
   if (config.admin) {
     await services.users.create({ ...config.admin, role: 'admin' });
+    logger.info({ username: config.admin.username }, 'created the configured admin user');
     return { username: config.admin.username };
   }
   if (config.env === 'production') {
@@ -38,6 +39,7 @@ export async function ensureFirstUser(
   }
   const password = randomBytes(12).toString('base64url');
   await services.users.create({ username: 'admin', password, role: 'admin' });
+  logger.info({ username: 'admin' }, 'created the first admin user (its password is shown once, below)');
   return { username: 'admin', password };
 }
 

@@ -42,13 +42,19 @@ describe('unknown routes', () => {
     ['GET', '/api/nope/'],
     ['GET', '/api/nope'],
     ['GET', '/nope'],
-    ['GET', '/'],
+    ['POST', '/'],
     ['POST', '/api/customers/1/contacts/extra/'],
     ['DELETE', '/api/contacts/1/nothing/'],
   ])('%s %s answers the 404 envelope', async (method, path) => {
     const res = await t.staff.request(method, path);
     expectErrorEnvelope(res, 404);
     expect(res.body.message).toBe('Not found.');
+  });
+
+  it('GET / leads to the docs page (a redirect), not a 404', async () => {
+    const res = await fetch(`${t.url}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/api/docs/');
   });
 
   it('answers 404, not 401, to an anonymous caller', async () => {

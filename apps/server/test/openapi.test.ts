@@ -238,6 +238,7 @@ describe('real responses of every route match the document', () => {
 
   it('auth, health and docs', async () => {
     const { anon, admin, viewer } = t;
+    await call(anon, 'GET', '/api/');
     await call(anon, 'GET', '/api/health/');
     await call(anon, 'GET', '/api/ready/');
     await call(anon, 'GET', '/api/openapi.json');
