@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type Args, ArgsError, parse, USAGE } from './args.js';
 import { BASELINES, type BaselineName, startBaseline } from './baselines.js';
 import { type BenchDatabase, prepareDatabase } from './database.js';
-import { type LoadResult, load, startBackground } from './load.js';
+import { load, startBackground } from './load.js';
 import { resultsDir, rootDir } from './paths.js';
 import { killAll, type Service } from './processes.js';
 import { markdown, type Report, type ScenarioReport, table, writeReport } from './report.js';
@@ -91,15 +91,137 @@ async function capture(base: string, scenario: Scenario, next: () => BenchReques
   return { bytes: Math.round(bytes / samples) };
 }
 
-async function bench(args: Args) {
-  const selected = args.scenarios
-    ? args.scenarios.map((name) => {
-        const s = SCENARIOS.find((x) => x.name === name);
-        if (!s) throw new ArgsError(`unknown scenario "${name}"; known: ${SCENARIOS.map((x) => x.name).join(', ')}`);
-        return s;
-      })
-    : SCENARIOS;
+function selectScenarios(args: Args): Scenario[] {
+  if (!args.scenarios) return SCENARIOS;
+  return args.scenarios.map((name) => {
+    const s = SCENARIOS.find((x) => x.name === name);
+    if (!s) throw new ArgsError(`unknown scenario "${name}"; known: ${SCENARIOS.map((x) => x.name).join(', ')}`);
+    return s;
+  });
+}
 
+async function contextOf(args: Args, base: string): Promise<ScenarioContext> {
+  let counter = Math.floor(Math.random() * 5_000_000);
+  const ctx: ScenarioContext = {
+    ...(await signIn(base)),
+    deletable: [],
+    credentials: BENCH_USER,
+    contacts: args.contacts,
+    customers: args.customers,
+    activeCustomers: [],
+    unique: () => counter++,
+    runTag: randomBytes(3).toString('hex'),
+  };
+  ctx.activeCustomers = await activeCustomers(base, ctx.headers);
+  return ctx;
+}
+
+type Runnable = { scenario: Scenario; report: ScenarioReport };
+
+/** Every scenario answers, and how big its answers are, before any load. */
+async function check(selected: Scenario[], base: string, ctx: ScenarioContext) {
+  const reports: ScenarioReport[] = [];
+  const runnable: Runnable[] = [];
+  for (const scenario of selected) {
+    status(`checking ${scenario.name}…`);
+    await scenario.prepare?.(ctx, (req) => send(base, req));
+    const report: ScenarioReport = { name: scenario.name, title: scenario.title, write: scenario.write };
+    const got = await capture(base, scenario, scenario.requests(ctx));
+    if ('skipped' in got) {
+      report.skipped = got.skipped;
+      say(`${scenario.name}: skipped (${got.skipped})`);
+    } else {
+      report.responseBytes = got.bytes;
+      runnable.push({ scenario, report });
+    }
+    reports.push(report);
+  }
+  return { reports, runnable };
+}
+
+/** One scenario: the server (with its background load, if any), then each baseline with the same load. */
+async function measure(
+  args: Args,
+  { scenario, report }: Runnable,
+  step: string,
+  server: Service & { lines: string[] },
+  baselines: Record<BaselineName, Service>,
+  ctx: ScenarioContext,
+) {
+  const drive = (target: string, url: string, extra: { path?: string; pid: number; settle?: boolean }) =>
+    load({
+      url,
+      connections: scenario.connections ?? args.connections,
+      duration: args.duration,
+      warmup: args.warmup,
+      next: scenario.requests(ctx),
+      ...extra,
+      progress: (phase, seconds, requests) =>
+        status(
+          phase === 'warmup'
+            ? `${step}: ${target}, warming up (${args.warmup} s)`
+            : `${step}: ${target}, ${seconds}/${args.duration} s, ${requests.toLocaleString('en')} answers`,
+        ),
+    });
+  Object.assign(ctx, await signIn(server.url)); // a fresh token pair for each scenario
+  const logged = server.lines.length;
+  const background =
+    scenario.background &&
+    startBackground(server.url, scenario.background.connections, scenario.background.requests(ctx));
+  report.server = await drive('server', server.url, { pid: server.pid, settle: !background });
+  if (background) report.background = await background.stop();
+  const problems = serverProblems(server.lines.slice(logged));
+  report.serverLog = {
+    warnings: problems.filter((p) => p.level < 50).length,
+    errors: problems.filter((p) => p.level >= 50).length,
+    first: problems.slice(0, 3).map((p) => p.line),
+  };
+  const path = `/${report.responseBytes}`;
+  // A baseline cannot take the background load: comparing with one would say nothing.
+  if (!background) {
+    report.http = await drive('node:http', baselines.http.url, { path, pid: baselines.http.pid });
+    report.express = await drive('Express', baselines.express.url, { path, pid: baselines.express.pid });
+  }
+  say(
+    `${step}: ${report.server.requestsPerSecond.toFixed(1)} req/s, p99 ${report.server.p99} ms, ${report.server.errors} errors` +
+      (report.http && report.express
+        ? ` (node:http ${report.http.requestsPerSecond.toFixed(0)}, Express ${report.express.requestsPerSecond.toFixed(0)} req/s)`
+        : '') +
+      (report.background
+        ? ` (background: ${report.background.requests} answers, ${report.background.errors} errors)`
+        : ''),
+  );
+}
+
+function finish(args: Args, db: BenchDatabase, reports: ScenarioReport[]) {
+  const result: Report = {
+    meta: {
+      date: new Date().toISOString(),
+      commit: commit(),
+      node: process.version,
+      cpus: `${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+      database: db.label,
+      dialect: db.dialect,
+      contacts: args.contacts,
+      customers: args.customers,
+      workers: args.workers,
+      connections: args.connections,
+      durationSeconds: args.duration,
+      warmupSeconds: args.warmup,
+    },
+    scenarios: reports,
+  };
+  const files = writeReport(result, resultsDir);
+  say('');
+  say(table(result));
+  const text = markdown(result);
+  const notesAt = text.indexOf('## Notes');
+  if (notesAt >= 0) say(`\n${text.slice(notesAt).trim()}`);
+  say(`\nreport: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+}
+
+async function bench(args: Args) {
+  const selected = selectScenarios(args);
   buildServer();
   let db: BenchDatabase | undefined;
   const services: Service[] = [];
@@ -116,122 +238,19 @@ async function bench(args: Args) {
     const server = await startServer(db, args.workers);
     services.push(server);
     say(`server: ${server.url} (pid ${server.pid}, ${args.workers} worker(s), ${db.dialect})`);
-
-    let counter = Math.floor(Math.random() * 5_000_000);
-    const ctx: ScenarioContext = {
-      ...(await signIn(server.url)),
-      deletable: [],
-      credentials: BENCH_USER,
-      contacts: args.contacts,
-      customers: args.customers,
-      activeCustomers: [],
-      unique: () => counter++,
-      runTag: randomBytes(3).toString('hex'),
-    };
-    ctx.activeCustomers = await activeCustomers(server.url, ctx.headers);
-
-    // Every scenario answers, and how big its answers are, before any load.
-    const reports: ScenarioReport[] = [];
-    const runnable: { scenario: Scenario; report: ScenarioReport }[] = [];
-    for (const scenario of selected) {
-      status(`checking ${scenario.name}…`);
-      await scenario.prepare?.(ctx, (req) => send(server.url, req));
-      const report: ScenarioReport = { name: scenario.name, title: scenario.title, write: scenario.write };
-      const got = await capture(server.url, scenario, scenario.requests(ctx));
-      if ('skipped' in got) {
-        report.skipped = got.skipped;
-        say(`${scenario.name}: skipped (${got.skipped})`);
-      } else {
-        report.responseBytes = got.bytes;
-        runnable.push({ scenario, report });
-      }
-      reports.push(report);
-    }
-
-    const sizes = runnable.map((r) => r.report.responseBytes!);
+    const ctx = await contextOf(args, server.url);
+    const { reports, runnable } = await check(selected, server.url, ctx);
     status('starting the baselines…');
+    const sizes = runnable.map((r) => r.report.responseBytes!);
     const baselines = {} as Record<BaselineName, Service>;
     for (const b of BASELINES) {
       baselines[b.name] = await startBaseline(b.name, args.workers, sizes);
       services.push(baselines[b.name]);
     }
-
-    for (const [i, { scenario, report }] of runnable.entries()) {
-      const step = `[${i + 1}/${runnable.length}] ${scenario.name}`;
-      const drive = (
-        target: string,
-        url: string,
-        extra: { path?: string; pid: number; settle?: boolean },
-      ): Promise<LoadResult> =>
-        load({
-          url,
-          connections: scenario.connections ?? args.connections,
-          duration: args.duration,
-          warmup: args.warmup,
-          next: scenario.requests(ctx),
-          ...extra,
-          progress: (phase, seconds, requests) =>
-            status(
-              phase === 'warmup'
-                ? `${step}: ${target}, warming up (${args.warmup} s)`
-                : `${step}: ${target}, ${seconds}/${args.duration} s, ${requests.toLocaleString('en')} answers`,
-            ),
-        });
-
-      Object.assign(ctx, await signIn(server.url)); // a fresh token pair for each scenario
-      const logged = server.lines.length;
-      const background =
-        scenario.background &&
-        startBackground(server.url, scenario.background.connections, scenario.background.requests(ctx));
-      report.server = await drive('server', server.url, { pid: server.pid, settle: !background });
-      if (background) report.background = await background.stop();
-      const problems = serverProblems(server.lines.slice(logged));
-      report.serverLog = {
-        warnings: problems.filter((p) => p.level < 50).length,
-        errors: problems.filter((p) => p.level >= 50).length,
-        first: problems.slice(0, 3).map((p) => p.line),
-      };
-      const path = `/${report.responseBytes}`;
-      // A baseline cannot take the background load: comparing with one would say nothing.
-      if (!background) {
-        report.http = await drive('node:http', baselines.http.url, { path, pid: baselines.http.pid });
-        report.express = await drive('Express', baselines.express.url, { path, pid: baselines.express.pid });
-      }
-      say(
-        `${step}: ${report.server.requestsPerSecond.toFixed(1)} req/s, p99 ${report.server.p99} ms, ${report.server.errors} errors` +
-          (report.http && report.express
-            ? ` (node:http ${report.http.requestsPerSecond.toFixed(0)}, Express ${report.express.requestsPerSecond.toFixed(0)} req/s)`
-            : '') +
-          (report.background
-            ? ` (background: ${report.background.requests} answers, ${report.background.errors} errors)`
-            : ''),
-      );
+    for (const [i, entry] of runnable.entries()) {
+      await measure(args, entry, `[${i + 1}/${runnable.length}] ${entry.scenario.name}`, server, baselines, ctx);
     }
-
-    const result: Report = {
-      meta: {
-        date: new Date().toISOString(),
-        commit: commit(),
-        node: process.version,
-        cpus: `${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
-        database: db.label,
-        dialect: db.dialect,
-        contacts: args.contacts,
-        customers: args.customers,
-        workers: args.workers,
-        connections: args.connections,
-        durationSeconds: args.duration,
-        warmupSeconds: args.warmup,
-      },
-      scenarios: reports,
-    };
-    const files = writeReport(result, resultsDir);
-    say('');
-    say(table(result));
-    const text = markdown(result);
-    const notesAt = text.indexOf('## Notes');
-    if (notesAt >= 0) say(`\n${text.slice(notesAt).trim()}`);
-    say(`\nreport: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+    finish(args, db, reports);
   } finally {
     status('stopping…');
     for (const s of services.reverse()) await s.stop();

@@ -36,14 +36,34 @@ export const envelope = <T extends z.ZodTypeAny>(data: T) =>
 /** The success envelope of an operation with nothing to answer (logout and the like): `data` is `null`. */
 export const MessageEnvelopeSchema = envelope(z.null());
 
-/** DRF-style page: absolute `next`/`previous` URLs. */
-export const page = <T extends z.ZodTypeAny>(item: T) =>
+/**
+ * How a list's answer is paged, marked on its REST schema so that every adapter shapes it from the one
+ * declaration: `page` (DRF: absolute `next`/`previous` URLs), `cursor` (the same, and keyset cursors on
+ * request), `headers` (the seed's bare array, the total in `X-Total-Count` and the neighbours in `Link`).
+ * tRPC answers each as a numbered page (with `next_cursor`/`previous_cursor` for `cursor`).
+ */
+export type Paging = 'page' | 'cursor' | 'headers';
+export type Paged<S extends z.ZodTypeAny, P extends Paging, I extends z.ZodTypeAny> = S & {
+  readonly paging: P;
+  readonly item: I;
+};
+const paged = <S extends z.ZodTypeAny, P extends Paging, I extends z.ZodTypeAny>(schema: S, paging: P, item: I) =>
+  Object.assign(schema, { paging, item }) as Paged<S, P, I>;
+
+const drfPage = <T extends z.ZodTypeAny>(item: T) =>
   z.object({
     count: z.number().int().nonnegative(),
     next: z.string().nullable(),
     previous: z.string().nullable(),
     results: z.array(item),
   });
+
+/** DRF-style page: absolute `next`/`previous` URLs. */
+export const page = <T extends z.ZodTypeAny>(item: T) => paged(drfPage(item), 'page', item);
+/** A DRF-style page whose links carry keyset cursors when it is asked for by `cursor`. */
+export const cursorPage = <T extends z.ZodTypeAny>(item: T) => paged(drfPage(item), 'cursor', item);
+/** The seed's bare array, with the paging in the `X-Total-Count` and `Link` headers. */
+export const headerPage = <T extends z.ZodTypeAny>(item: T) => paged(z.array(item), 'headers', item);
 
 /** A page without links, where URLs make no sense (tRPC): its number and size instead of `next`/`previous`. */
 export const numberedPage = <T extends z.ZodTypeAny>(item: T) =>
@@ -52,6 +72,13 @@ export const numberedPage = <T extends z.ZodTypeAny>(item: T) =>
     page: z.number().int().positive(),
     page_size: z.number().int().positive(),
     results: z.array(item),
+  });
+
+/** A numbered page that also carries the neighbours' keyset cursors when it was asked for by cursor (tRPC). */
+export const numberedCursorPage = <T extends z.ZodTypeAny>(item: T) =>
+  numberedPage(item).extend({
+    next_cursor: z.string().nullable().optional(),
+    previous_cursor: z.string().nullable().optional(),
   });
 
 /** The messages of a missing or non-string text field, as Django REST framework words them. */
@@ -95,7 +122,10 @@ export function fromText<T extends z.ZodTypeAny>(field: T): FromText<T> {
  */
 export function queryOf<T extends z.ZodRawShape>(input: z.ZodObject<T>) {
   const shape = Object.fromEntries(Object.entries(input.shape).map(([key, field]) => [key, fromText(field)]));
-  return z.object(shape) as z.ZodObject<{ [K in keyof T]: FromText<T[K]> }>;
+  // The typed input rides along: tRPC takes it as it is (rpc.ts).
+  return Object.assign(z.object(shape), { typed: input }) as z.ZodObject<{ [K in keyof T]: FromText<T[K]> }> & {
+    readonly typed: z.ZodObject<T>;
+  };
 }
 
 /** `true`/`false` in a query string; anything else is a 400. */
@@ -133,13 +163,16 @@ export const EmailSchema = z
   .max(254, 'At most 254 characters.')
   .email('Enter a valid email address.');
 
+/** The message of a phone number that is not one: its characters (here), or its digits (the server's check). */
+export const INVALID_PHONE = 'Enter a valid phone number, such as +94771234567 or 0771234567.';
+
 /** A phone number as typed; the server validates and normalizes it to E.164. */
 export const PhoneInputSchema = z
   .string(REQUIRED_STRING)
   .trim()
   .min(1, 'This field may not be blank.')
   .max(32, 'At most 32 characters.')
-  .regex(/^\+?[\d\s().-]+$/, 'Enter a valid phone number, such as +94771234567 or 0771234567.');
+  .regex(/^\+?[\d\s().-]+$/, INVALID_PHONE);
 
 /**
  * A login name (users) or handle (customers), as Django allows them. Taken exactly as given, never trimmed: a

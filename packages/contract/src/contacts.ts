@@ -4,7 +4,7 @@ import {
   FieldErrorsSchema,
   FlagSchema,
   IdValueSchema,
-  numberedPage,
+  numberedCursorPage,
   PageInputSchema,
   PageQuerySchema,
   PhoneInputSchema,
@@ -92,10 +92,7 @@ export const ContactListQuerySchema = queryOf(ContactListInputSchema);
 export type ContactListQuery = z.infer<typeof ContactListQuerySchema>;
 
 /** The contact list over tRPC: a numbered page, and the neighbours' cursors when it was asked for by cursor. */
-export const ContactCursorPageSchema = numberedPage(ContactSchema).extend({
-  next_cursor: z.string().nullable().optional(),
-  previous_cursor: z.string().nullable().optional(),
-});
+export const ContactCursorPageSchema = numberedCursorPage(ContactSchema);
 
 export const MAX_BULK_ITEMS = 1000;
 

@@ -6,5 +6,6 @@ export * from './customers.js';
 export * from './health.js';
 export * from './router.js';
 export * from './routes.js';
+export * from './rpc.js';
 export * from './users.js';
 export * from './version.js';

@@ -2,7 +2,15 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { meta } from './access.js';
 import { LoginRequestSchema, RefreshRequestSchema, TokenPairSchema, UserSchema } from './auth.js';
-import { ErrorEnvelopeSchema, envelope, IdParamsSchema, MessageEnvelopeSchema, page } from './common.js';
+import {
+  cursorPage,
+  ErrorEnvelopeSchema,
+  envelope,
+  headerPage,
+  IdParamsSchema,
+  MessageEnvelopeSchema,
+  page,
+} from './common.js';
 import {
   BulkCreateRequestSchema,
   BulkCreateResultSchema,
@@ -191,7 +199,7 @@ const customers = c.router({
     method: 'GET',
     path: '/customers-with-contacts/',
     query: CustomersWithContactsQuerySchema,
-    responses: { 200: envelope(z.array(CustomerWithContactsSchema)) },
+    responses: { 200: envelope(headerPage(CustomerWithContactsSchema)) },
     metadata: meta('read'),
     summary: 'Customers with their contacts (total in X-Total-Count, neighbours in Link)',
   },
@@ -202,7 +210,7 @@ const contacts = c.router({
     method: 'GET',
     path: '/contacts/',
     query: ContactListQuerySchema,
-    responses: { 200: envelope(page(ContactSchema)) },
+    responses: { 200: envelope(cursorPage(ContactSchema)) },
     metadata: meta('read'),
     summary: 'List contacts with filters, search, ordering and pagination',
   },

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import type { Options } from 'sequelize';
+import type { Options, Sequelize as PlainSequelize } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
+import { checkInternals, shareWriterConnection } from './internals.js';
 import { models } from './models/index.js';
-import { shareWriterConnection, sqliteModule } from './sqlite.js';
+import { sqliteModule } from './sqlite.js';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mariadb';
 
@@ -79,6 +80,9 @@ export function openDatabase(options: DatabaseOptions): Database {
     throw new Error('DATABASE_READ_URLS: read replicas need PostgreSQL or MariaDB');
   }
   const sequelize = new Sequelize({ ...(connection as SequelizeOptions), models });
-  if (connection.dialect === 'sqlite' && connection.storage !== ':memory:') shareWriterConnection(sequelize);
+  checkInternals(sequelize as unknown as PlainSequelize);
+  if (connection.dialect === 'sqlite' && connection.storage !== ':memory:') {
+    shareWriterConnection(sequelize as unknown as PlainSequelize);
+  }
   return { sequelize, dialect: connection.dialect, close: () => sequelize.close() };
 }

@@ -1,9 +1,10 @@
-import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, type WhereOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import type { CountersRepo } from './counters.js';
 import { Customer } from './models/index.js';
 import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
 import { customerSearch } from './search.js';
+import { asTransaction, type UnitOfWork } from './transaction.js';
 
 export interface CustomerFilter {
   isActive?: boolean;
@@ -56,24 +57,75 @@ function customerRecord(r: Row): CustomerRecord {
 /** `CUST` and the id, at least 6 digits: unique because the id is, with no max+1 race. */
 export const customerCode = (id: number) => `CUST${String(id).padStart(6, '0')}`;
 
+/** A customer model instance as the record the services see. */
+const recordOf = (c: Customer): CustomerRecord => ({
+  id: c.id,
+  customerId: c.customerId,
+  username: c.username,
+  email: c.email,
+  firstName: c.firstName,
+  lastName: c.lastName,
+  nic: c.nic,
+  phoneNumber: c.phoneNumber,
+  address: c.address,
+  isVerified: Boolean(c.isVerified),
+  isActive: Boolean(c.isActive),
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+/** What the customer-row locks of contact writes need: a reader, and whether the database locks rows. */
+type LockDb = { read: Reader; rowLocks: boolean };
+const placeholders = (items: unknown[]) => items.map(() => '?').join(', ');
+/** Ids as a statement may bind them: distinct integers, and only those an INTEGER column can hold. */
+const boundIds = (ids: number[]) => [...new Set(ids.map(Math.trunc))].filter(fitsId);
+
+/**
+ * The customers a contact write names, their rows locked for the unit of work where the database has row locks (in
+ * id order, so that two writers cannot deadlock): the columns the checks and the answers need.
+ */
+export async function lockForContactWrites({ read, rowLocks }: LockDb, ids: number[], uow: UnitOfWork) {
+  const known = boundIds(ids);
+  if (known.length === 0) return [];
+  const rows = await read.selectIn(
+    uow,
+    `SELECT id, is_active, first_name, last_name, username, customer_id AS customer_code FROM customers
+     WHERE id IN (${placeholders(known)}) ORDER BY id${rowLocks ? ' FOR UPDATE' : ''}`,
+    known,
+  );
+  return rows.map((r) => ({
+    id: asNumber(r.id),
+    firstName: r.first_name as string,
+    lastName: r.last_name as string,
+    username: r.username as string,
+    customerId: (r.customer_code as string | null) ?? null,
+    isActive: asBoolean(r.is_active),
+  }));
+}
+
+/** Locks these customers' rows (only the lock: a contact write of theirs is about to read its contact). */
+export async function lockCustomerRows({ read }: LockDb, ids: number[], uow: UnitOfWork): Promise<void> {
+  for (const id of boundIds(ids)) await read.selectIn(uow, 'SELECT id FROM customers WHERE id = ? FOR UPDATE', [id]);
+}
+
+/** The customers table: the list through the model (its search: search.ts), the hot reads as SQL, the writes. */
 export function customersRepo(sequelize: Sequelize, read: Reader, counters: CountersRepo) {
   const rowLocks = sequelize.getDialect() !== 'sqlite';
   const idColumn = `${sequelize.getQueryInterface().quoteIdentifier('Customer')}.id`;
-
-  function where(filter: CustomerFilter): WhereOptions {
-    const and: WhereOptions[] = [];
-    if (filter.isActive !== undefined) and.push({ isActive: filter.isActive });
-    if (filter.isVerified !== undefined) and.push({ isVerified: filter.isVerified });
-    if (filter.searchTerms?.length) and.push(customerSearch(sequelize, idColumn, filter.searchTerms));
-    return { [Op.and]: and };
-  }
+  const where = (filter: CustomerFilter): WhereOptions => ({
+    [Op.and]: [
+      ...(filter.isActive !== undefined ? [{ isActive: filter.isActive }] : []),
+      ...(filter.isVerified !== undefined ? [{ isVerified: filter.isVerified }] : []),
+      ...(filter.searchTerms?.length ? [customerSearch(sequelize, idColumn, filter.searchTerms)] : []),
+    ],
+  });
 
   return {
-    list(filter: CustomerFilter, order: { by: string; desc: boolean }, limit: number, offset: number) {
+    async list(filter: CustomerFilter, order: { by: string; desc: boolean }, limit: number, offset: number) {
       const dir = order.desc ? 'DESC' : 'ASC';
       const by =
         { created_at: 'createdAt', id: 'id', username: 'username', customer_id: 'customerId' }[order.by] ?? 'createdAt';
-      return Customer.findAndCountAll({
+      const { count, rows } = await Customer.findAndCountAll({
         where: where(filter),
         order:
           by === 'id'
@@ -85,6 +137,7 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
         limit,
         offset,
       });
+      return { count, rows: rows.map(recordOf) };
     },
 
     /** A page of customers, newest first, with the total (from the counters: no count over the table). */
@@ -106,13 +159,14 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
       return row && customerRecord(row);
     },
 
-    /** The customer, its row locked for the transaction where the database has row locks. */
-    lock(id: number, transaction: Transaction) {
-      return Customer.findByPk(id, { transaction, lock: rowLocks });
+    /** The customer, its row locked for the unit of work where the database has row locks. */
+    async lock(id: number, uow: UnitOfWork): Promise<CustomerRecord | undefined> {
+      const c = await Customer.findByPk(id, { transaction: asTransaction(uow), lock: rowLocks });
+      return c ? recordOf(c) : undefined;
     },
 
     /** Customers other than `exceptId` holding this username, e-mail or NIC. */
-    clashes(values: { username?: string; email?: string; nic?: string }, transaction: Transaction, exceptId?: number) {
+    clashes(values: { username?: string; email?: string; nic?: string }, uow: UnitOfWork, exceptId?: number) {
       const or = Object.entries(values)
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => ({ [k]: v }));
@@ -120,25 +174,33 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
       return Customer.findAll({
         attributes: ['id', 'username', 'email', 'nic'],
         where: { [Op.or]: or, ...(exceptId !== undefined ? { id: { [Op.ne]: exceptId } } : {}) },
-        transaction,
-      });
+        transaction: asTransaction(uow),
+        raw: true,
+      }) as unknown as Promise<Pick<CustomerRecord, 'id' | 'username' | 'email' | 'nic'>[]>;
     },
 
-    /** Inserts, then sets the customer code from the new id, in the caller's transaction. */
-    async insert(values: CustomerValues, transaction: Transaction) {
+    /** Inserts, then sets the customer code from the new id, in the caller's unit of work. */
+    async insert(values: CustomerValues, uow: UnitOfWork): Promise<CustomerRecord> {
+      const transaction = asTransaction(uow);
       const customer = await Customer.create({ ...values, customerId: null }, { transaction });
       await customer.update({ customerId: customerCode(customer.id) }, { transaction, silent: true });
-      return customer;
+      return recordOf(customer);
     },
 
-    async update(customer: Customer, values: Partial<CustomerValues>, transaction: Transaction) {
-      await customer.update(values, { transaction });
-      return customer;
+    /** Writes the values; `updated_at` moves only with a change. Answers the customer as it now is. */
+    async update(customer: CustomerRecord, values: Partial<CustomerValues>, uow: UnitOfWork) {
+      const changed = Object.fromEntries(
+        Object.entries(values).filter(([k, v]) => v !== customer[k as keyof CustomerValues]),
+      ) as Partial<CustomerValues>;
+      if (Object.keys(changed).length === 0) return customer;
+      const updatedAt = new Date();
+      await Customer.update({ ...changed, updatedAt }, { where: { id: customer.id }, transaction: asTransaction(uow) });
+      return { ...customer, ...changed, updatedAt };
     },
 
     /** Deletes the customer; its contacts go with it (ON DELETE CASCADE). */
-    async remove(id: number, transaction: Transaction) {
-      return (await Customer.destroy({ where: { id }, transaction })) > 0;
+    async remove(id: number, uow: UnitOfWork) {
+      return (await Customer.destroy({ where: { id }, transaction: asTransaction(uow) })) > 0;
     },
   };
 }

@@ -1,28 +1,40 @@
 import { Sequelize as PlainSequelize } from 'sequelize';
 import { connectionOptions, type Database, type DatabaseOptions, openDatabase } from './connection.js';
-import { type ContactsRepo, contactsRepo } from './contacts.js';
+import { type ContactsRepo, contactsRepo } from './contacts/index.js';
 import { type CountersRepo, countersRepo } from './counters.js';
 import { type CustomersRepo, customersRepo } from './customers.js';
 import { counted, inFlight } from './in-flight.js';
 import { migrate } from './migrate.js';
 import { type OutageReport, outageWatch } from './outage.js';
+import { readiness } from './readiness.js';
 import { reader } from './reads.js';
+import { refreshTokensRepo } from './refresh-tokens.js';
 import { type SeedRepo, seedRepo } from './seed.js';
-import { inTransaction } from './transaction.js';
-import { refreshTokensRepo, usersRepo } from './users.js';
+import { inTransaction, type UnitOfWork } from './transaction.js';
+import { usersRepo } from './users.js';
 
-export type { Transaction } from 'sequelize';
-export type { ContactFilter, ContactOrder, ContactRecord, ContactValues, Keyset } from './contacts.js';
+export type {
+  ContactCustomer,
+  ContactFilter,
+  ContactOrder,
+  ContactRecord,
+  ContactValues,
+  Keyset,
+} from './contacts/index.js';
 export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export { isUnavailable, violatedColumns } from './errors.js';
-export type { Contact, Customer, User } from './models/index.js';
 export type { OutageReport } from './outage.js';
 export { fitsId } from './reads.js';
+export type { RefreshTokenRecord } from './refresh-tokens.js';
 export type { SeedContact, SeedCustomer } from './seed.js';
-export type { UserState } from './users.js';
+export type { UnitOfWork } from './transaction.js';
+export type { UserRecord, UserState } from './users.js';
 
-/** The data layer as the services see it: repositories, transactions, and nothing of Sequelize's API. */
+/**
+ * The data layer as the services see it: one repository per table, units of work, and nothing of Sequelize's API
+ * (a unit of work is opaque; records are plain values).
+ */
 export interface Store {
   dialect: Database['dialect'];
   contacts: ContactsRepo;
@@ -33,7 +45,7 @@ export interface Store {
   refreshTokens: ReturnType<typeof refreshTokensRepo>;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
   seed: SeedRepo;
-  transaction<T>(work: (t: import('sequelize').Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T>;
   /** Commits a one-row write (readiness: a write transaction can start and commit, not merely a connection). */
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
@@ -65,13 +77,7 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
     refreshTokens: counted(refreshTokensRepo(), calls),
     seed: seedRepo(sequelize),
     transaction,
-    ping: () =>
-      transaction(async (t) => {
-        await sequelize.query('UPDATE readiness SET checked_at = ? WHERE id = 1', {
-          replacements: [new Date()],
-          transaction: t,
-        });
-      }),
+    ping: () => transaction((uow) => readiness(sequelize).touch(uow)),
     // With replicas, Sequelize would send the migrator's reads to a replica that may lag: migrate over a
     // connection of its own to the primary (a plain one, which leaves the models bound to the app's).
     migrate: async () => {

@@ -1,35 +1,30 @@
 import { createHash } from 'node:crypto';
-import type { Sequelize, Transaction } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import type { Dialect } from './connection.js';
+import { acquireReadConnection, connectionOf, loggingOf, releaseConnection, transactionIdOf } from './internals.js';
+import { asTransaction, type UnitOfWork } from './transaction.js';
 
 /**
- * The hot reads' path to the database: one SQL text (with `?` placeholders) and its parameters go straight to
- * the driver, and plain rows come back. Sequelize's model queries cost about 1 ms of CPU each (query
- * building, hydration, lodash clones), its raw `query()` about 0.25 ms; this costs what the driver costs.
- * Connections still come from Sequelize's pools (so reads use the replicas when configured) and every
- * statement is logged as Sequelize logs its own (DATABASE_LOGGING, the SQL-count test).
+ * The hot reads' path to the database: one SQL text (with `?` placeholders) and its parameters go straight to the
+ * driver, and plain rows come back, without Sequelize's query building and model hydration. Connections still come
+ * from Sequelize's pools (so reads use the replicas when configured), and every statement is logged as Sequelize
+ * logs its own (DATABASE_LOGGING, the SQL-count test). The Sequelize internals this needs are in internals.ts.
  *
- * Statements are prepared once per connection: sqlite3 Statement objects, PostgreSQL named statements.
- * The SQL texts are built from a bounded set of variants (filters × orderings), never from input values.
+ * Statements are prepared once per connection: sqlite3 Statement objects, PostgreSQL named statements. The SQL
+ * texts are built from a bounded set of variants (filters × orderings), never from input values.
  */
 export interface Reader {
   select<T = Row>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /**
-   * A read inside a write transaction, on its connection (the checks and row locks of the writes). Not
-   * prepared: the texts vary with the lengths of their lists, and the connection may be replaced after a
-   * failure.
+   * A read inside a write's unit of work, on its connection (the checks and row locks of the writes). Not
+   * prepared: the texts vary with the lengths of their lists, and the connection may be replaced after a failure.
    */
-  selectIn<T = Row>(transaction: Transaction, sql: string, params: readonly unknown[]): Promise<T[]>;
+  selectIn<T = Row>(uow: UnitOfWork, sql: string, params: readonly unknown[]): Promise<T[]>;
   /** Finalizes prepared statements (SQLite refuses to close a connection with statements left open). */
   close(): Promise<void>;
 }
 
 export type Row = Record<string, unknown>;
-
-interface ConnectionManager {
-  getConnection(options: { type: 'SELECT' }): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
-}
 
 interface SqliteStatement {
   all(params: readonly unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
@@ -46,68 +41,68 @@ interface MariaConnection {
   query(sql: string, values: readonly unknown[]): Promise<Row[]>;
 }
 
+type Log = ((sql: string, on?: string) => void) | undefined;
+
 export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
-  const manager = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
-  const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
-  const log =
-    typeof logging === 'function'
-      ? (sql: string, on = 'default') => (logging as (s: string) => void)(`Executing (${on}): ${sql}`)
-      : undefined;
-  // What Sequelize's Transaction holds and does not type: its id (in the log) and its connection.
-  const held = (t: Transaction) => t as unknown as { id: string; connection: unknown };
+  const logging = loggingOf(sequelize);
+  const log: Log = logging && ((sql, on = 'default') => logging(`Executing (${on}): ${sql}`));
+  return dialect === 'sqlite' ? sqliteReader(sequelize, log) : serverReader(sequelize, dialect, log);
+}
 
-  if (dialect === 'sqlite') {
-    // Per connection: a statement belongs to the connection that prepared it.
-    const prepared = new Map<SqliteConnection, Map<string, Promise<SqliteStatement>>>();
-    const prepare = (connection: SqliteConnection, sql: string) => {
-      let statements = prepared.get(connection);
-      if (!statements) {
-        statements = new Map();
-        prepared.set(connection, statements);
-      }
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = new Promise((resolve, reject) => {
-          const s = connection.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
-        });
-        // A statement that failed to prepare (a schema still being migrated) is tried again next time.
-        statement.catch(() => statements.delete(sql));
-        statements.set(sql, statement);
-      }
-      return statement;
-    };
-    return {
-      async select<T>(sql: string, params: readonly unknown[]) {
-        log?.(sql);
-        // The default connection: SQLite's readers do not wait for its writer (WAL), transactions have their own.
-        const connection = (await manager.getConnection({ type: 'SELECT' })) as SqliteConnection;
-        const statement = await prepare(connection, sql);
-        return new Promise<T[]>((resolve, reject) =>
-          statement.all(params.map(sqliteValue), (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
-        );
-      },
-      selectIn<T>(t: Transaction, sql: string, params: readonly unknown[]) {
-        log?.(sql, held(t).id);
-        const connection = held(t).connection as SqliteConnection;
-        return new Promise<T[]>((resolve, reject) =>
-          connection.all(sql, params.map(sqliteValue), (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
-        );
-      },
-      async close() {
-        const open = await Promise.allSettled([...prepared.values()].flatMap((m) => [...m.values()]));
-        prepared.clear();
-        await Promise.all(
-          open.map((s) => (s.status === 'fulfilled' ? new Promise<void>((r) => s.value.finalize(() => r())) : null)),
-        );
-      },
-    };
-  }
+const all = <T>(run: (callback: (err: Error | null, rows: Row[]) => void) => void) =>
+  new Promise<T[]>((resolve, reject) => run((err, rows) => (err ? reject(err) : resolve(rows as T[]))));
 
-  // PostgreSQL numbers its placeholders; the texts hold no values, so every `?` is one.
-  const pgText = (sql: string) => {
-    let i = 0;
-    return sql.replace(/\?/g, () => `$${++i}`);
+function sqliteReader(sequelize: Sequelize, log: Log): Reader {
+  // Per connection: a statement belongs to the connection that prepared it.
+  const prepared = new Map<SqliteConnection, Map<string, Promise<SqliteStatement>>>();
+  const prepare = (connection: SqliteConnection, sql: string) => {
+    let statements = prepared.get(connection);
+    if (!statements) {
+      statements = new Map();
+      prepared.set(connection, statements);
+    }
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = new Promise((resolve, reject) => {
+        const s = connection.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
+      });
+      // A statement that failed to prepare (a schema still being migrated) is tried again next time.
+      statement.catch(() => statements.delete(sql));
+      statements.set(sql, statement);
+    }
+    return statement;
   };
+  return {
+    async select<T>(sql: string, params: readonly unknown[]) {
+      log?.(sql);
+      // The default connection: SQLite's readers do not wait for its writer (WAL); transactions have their own.
+      const connection = (await acquireReadConnection(sequelize)) as SqliteConnection;
+      const statement = await prepare(connection, sql);
+      return all<T>((done) => statement.all(params.map(sqliteValue), done));
+    },
+    selectIn<T>(uow: UnitOfWork, sql: string, params: readonly unknown[]) {
+      const t = asTransaction(uow);
+      log?.(sql, transactionIdOf(t));
+      const connection = connectionOf(t) as SqliteConnection;
+      return all<T>((done) => connection.all(sql, params.map(sqliteValue), done));
+    },
+    async close() {
+      const open = await Promise.allSettled([...prepared.values()].flatMap((m) => [...m.values()]));
+      prepared.clear();
+      await Promise.all(
+        open.map((s) => (s.status === 'fulfilled' ? new Promise<void>((r) => s.value.finalize(() => r())) : null)),
+      );
+    },
+  };
+}
+
+/** PostgreSQL numbers its placeholders; the texts hold no values, so every `?` is one. */
+const pgText = (sql: string) => {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+};
+
+function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader {
   const named = new Map<string, { name: string; text: string }>();
   const pgStatement = (sql: string) => {
     let s = named.get(sql);
@@ -118,7 +113,6 @@ export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
     }
     return s;
   };
-
   // Prepared (named) only for the reads' bounded set of texts; the transactions' texts vary with list lengths.
   const run = async <T>(connection: unknown, sql: string, params: readonly unknown[], prepared: boolean) => {
     if (dialect === 'postgres') {
@@ -128,20 +122,20 @@ export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
     // The connector's answer is an array with a `meta` property: copy out the rows alone.
     return [...(await (connection as MariaConnection).query(sql, params))] as T[];
   };
-
   return {
     async select<T>(sql: string, params: readonly unknown[]) {
       log?.(sql);
-      const connection = await manager.getConnection({ type: 'SELECT' });
+      const connection = await acquireReadConnection(sequelize);
       try {
         return await run<T>(connection, sql, params, true);
       } finally {
-        await manager.releaseConnection(connection);
+        await releaseConnection(sequelize, connection);
       }
     },
-    selectIn<T>(t: Transaction, sql: string, params: readonly unknown[]) {
-      log?.(sql, held(t).id);
-      return run<T>(held(t).connection, sql, params, false);
+    selectIn<T>(uow: UnitOfWork, sql: string, params: readonly unknown[]) {
+      const t = asTransaction(uow);
+      log?.(sql, transactionIdOf(t));
+      return run<T>(connectionOf(t), sql, params, false);
     },
     async close() {},
   };
@@ -153,9 +147,8 @@ function sqliteValue(v: unknown) {
 }
 
 /**
- * `LIMIT n` written into the SQL: SQLite 3.44 plans a bound `LIMIT ?` in a subquery as if there were no limit
- * and sorts the whole table (40 ms instead of 0.1 ms at 100,000 rows). Page sizes are a handful of integers,
- * so the statement texts stay few.
+ * `LIMIT n` written into the SQL: SQLite 3.44 plans a bound `LIMIT ?` in a subquery as if there were no limit,
+ * and sorts the whole table. Page sizes are a handful of integers, so the statement texts stay few.
  */
 export function limitSql(limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`LIMIT must be a non-negative integer: ${limit}`);

@@ -4,6 +4,16 @@ import { inWriteTurn } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
 
+declare const unitOfWork: unique symbol;
+/**
+ * A transaction as the services hold it: something to hand back to the store's repositories, and nothing else.
+ * Only the data layer knows it is Sequelize's Transaction.
+ */
+export type UnitOfWork = { readonly [unitOfWork]: true };
+
+/** The Sequelize transaction behind a unit of work (data layer only). */
+export const asTransaction = (uow: UnitOfWork) => uow as unknown as Transaction;
+
 /** Errors after which the whole transaction can simply run again. */
 function isRetryable(err: unknown): boolean {
   const parent = (err as { parent?: { code?: string; errno?: number } })?.parent;
@@ -30,9 +40,12 @@ const sqliteWriters = new WeakMap<Sequelize, ReturnType<typeof concurrencyLimit>
  * (IMMEDIATE), so a writer from another process waits instead of deadlocking on a lock upgrade. The cluster's
  * workers take their turns from the primary (write-turns.ts); other processes still meet in the busy handler.
  */
-export async function inTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(sequelize: Sequelize, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
   const sqlite = sequelize.getDialect() === 'sqlite';
-  const once = () => sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, work);
+  const once = () =>
+    sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, (t) =>
+      work(t as unknown as UnitOfWork),
+    );
   const attempt = async (): Promise<T> => {
     for (let n = 1; ; n++) {
       try {

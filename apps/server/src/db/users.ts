@@ -1,27 +1,59 @@
 import type { Role } from '@ccm/contract';
-import { Op, type Transaction } from 'sequelize';
-import { RefreshToken, User } from './models/index.js';
+import { User } from './models/index.js';
+import { asTransaction, type UnitOfWork } from './transaction.js';
 
-// Users and tokens are always read from the primary: a replica that lags would let a revoked token or a
-// deactivated user through, or miss a user created a moment ago. Every write takes a transaction, so that on
-// SQLite it waits its turn in the process's one queue of writers (transaction.ts) like every other write.
+// Users are always read from the primary: a replica that lags would let a deactivated user through, or miss a
+// user created a moment ago. Every write takes a unit of work, so that on SQLite it waits its turn in the
+// process's one queue of writers (transaction.ts) like every other write.
 const useMaster = true;
 
-/** What decides whether a user's access token still works, and with which role. */
-export interface UserState {
+/** A user as the services see it: its columns, as plain values. */
+export interface UserRecord {
+  id: number;
+  username: string;
+  email: string;
+  passwordHash: string;
   role: Role;
   isActive: boolean;
   sessionVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
 }
+
+/** What decides whether a user's access token still works, and with which role. */
+export type UserState = Pick<UserRecord, 'role' | 'isActive' | 'sessionVersion'>;
+
+const record = (u: User | null): UserRecord | undefined =>
+  u
+    ? {
+        id: u.id,
+        username: u.username,
+        email: u.email,
+        passwordHash: u.passwordHash,
+        role: u.role,
+        isActive: Boolean(u.isActive),
+        sessionVersion: u.sessionVersion,
+        createdAt: u.createdAt,
+        updatedAt: u.updatedAt,
+      }
+    : undefined;
 
 export function usersRepo(rowLocks: boolean) {
   return {
-    byId: (id: number, transaction?: Transaction) => User.findByPk(id, { useMaster, transaction }),
-    byUsername: (username: string) => User.findOne({ where: { username }, useMaster }),
+    byId: async (id: number, uow?: UnitOfWork) =>
+      record(await User.findByPk(id, { useMaster, transaction: uow && asTransaction(uow) })),
+    byUsername: async (username: string) => record(await User.findOne({ where: { username }, useMaster })),
     count: () => User.count({ useMaster }),
-    /** The users of these ids (missing ones left out), their rows locked for the transaction, in id order. */
-    lock: (ids: number[], transaction: Transaction) =>
-      User.findAll({ where: { id: [...new Set(ids)] }, order: [['id', 'ASC']], transaction, lock: rowLocks }),
+    /** The users of these ids (missing ones left out), their rows locked for the unit of work, in id order. */
+    async lock(ids: number[], uow: UnitOfWork): Promise<UserRecord[]> {
+      const rows = await User.findAll({
+        where: { id: [...new Set(ids)] },
+        order: [['id', 'ASC']],
+        transaction: asTransaction(uow),
+        lock: rowLocks,
+      });
+      return rows.map((u) => record(u)!);
+    },
     async state(id: number): Promise<UserState | undefined> {
       const user = await User.findByPk(id, {
         attributes: ['role', 'isActive', 'sessionVersion'],
@@ -32,65 +64,29 @@ export function usersRepo(rowLocks: boolean) {
         ? { role: user.role, isActive: Boolean(user.isActive), sessionVersion: user.sessionVersion }
         : undefined;
     },
-    create: (values: { username: string; email: string; passwordHash: string; role: Role }, transaction: Transaction) =>
-      User.create(values, { transaction }),
+    async create(values: { username: string; email: string; passwordHash: string; role: Role }, uow: UnitOfWork) {
+      return record(await User.create(values, { transaction: asTransaction(uow) }))!;
+    },
     /** A page of users, oldest first. */
-    list: (limit: number, offset: number) => User.findAndCountAll({ order: [['id', 'ASC']], limit, offset, useMaster }),
+    async list(limit: number, offset: number) {
+      const { count, rows } = await User.findAndCountAll({ order: [['id', 'ASC']], limit, offset, useMaster });
+      return { count, rows: rows.map((u) => record(u)!) };
+    },
     /**
-     * Writes the values to a user read under `lock` in the same transaction; `endSessions` also moves the
-     * session version on (older access tokens stop working).
+     * Writes the values to a user read under `lock` in the same unit of work; `endSessions` also moves the session
+     * version on (older access tokens stop working). Answers the user as it now is.
      */
     async update(
-      user: User,
-      values: Partial<{ role: Role; isActive: boolean; passwordHash: string }>,
-      transaction: Transaction,
+      user: UserRecord,
+      values: Partial<Pick<UserRecord, 'role' | 'isActive' | 'passwordHash'>>,
+      uow: UnitOfWork,
       endSessions = false,
-    ) {
-      await user.update(endSessions ? { ...values, sessionVersion: user.sessionVersion + 1 } : values, { transaction });
-      return user;
-    },
-  };
-}
-
-export function refreshTokensRepo() {
-  return {
-    insert(values: { jti: string; userId: number; familyId: string; expiresAt: Date }, transaction: Transaction) {
-      return RefreshToken.create(values, { transaction });
-    },
-    byJti: (jti: string, transaction?: Transaction) => RefreshToken.findByPk(jti, { transaction, useMaster }),
-
-    /** Marks a token used; true only for the one caller that found it unused (a concurrent second use loses). */
-    async markUsed(jti: string, transaction: Transaction): Promise<boolean> {
-      const [n] = await RefreshToken.update(
-        { usedAt: new Date() },
-        { where: { jti, usedAt: null, revokedAt: null }, transaction },
-      );
-      return n === 1;
-    },
-
-    async revokeFamily(familyId: string, transaction: Transaction) {
-      await RefreshToken.update({ revokedAt: new Date() }, { where: { familyId, revokedAt: null }, transaction });
-    },
-
-    async revokeUser(userId: number, transaction: Transaction) {
-      await RefreshToken.update({ revokedAt: new Date() }, { where: { userId, revokedAt: null }, transaction });
-    },
-
-    /**
-     * Forgets up to `limit` tokens that can no longer be used: expired before `now`, or revoked (a revoked
-     * token is refused as an unknown one is). Used tokens are kept until they expire: presenting one again
-     * is how a stolen token is detected. Returns how many were removed.
-     */
-    async prune(now: Date, limit: number, transaction: Transaction): Promise<number> {
-      const rows = await RefreshToken.findAll({
-        attributes: ['jti'],
-        where: { [Op.or]: [{ expiresAt: { [Op.lt]: now } }, { revokedAt: { [Op.ne]: null } }] },
-        limit,
-        transaction,
-        raw: true,
-      });
-      if (rows.length === 0) return 0;
-      return RefreshToken.destroy({ where: { jti: rows.map((r) => r.jti) }, transaction });
+    ): Promise<UserRecord> {
+      const changes = endSessions ? { ...values, sessionVersion: user.sessionVersion + 1 } : values;
+      if (Object.keys(changes).length === 0) return user;
+      const updatedAt = new Date();
+      await User.update({ ...changes, updatedAt }, { where: { id: user.id }, transaction: asTransaction(uow) });
+      return { ...user, ...changes, updatedAt };
     },
   };
 }

@@ -6,7 +6,7 @@ import type {
   UserAccount,
   User as UserDto,
 } from '@ccm/contract';
-import type { ContactRecord, CustomerRecord, User } from '../db/index.js';
+import type { ContactRecord, CustomerRecord, UserRecord } from '../db/index.js';
 
 // Database rows to the contract's shapes: the one place that knows both.
 
@@ -84,9 +84,9 @@ export function customerWithContactsDto(c: CustomerRecord, contacts: ContactDto[
   };
 }
 
-export const userDto = (u: User): UserDto => ({ id: u.id, username: u.username, email: u.email, role: u.role });
+export const userDto = (u: UserRecord): UserDto => ({ id: u.id, username: u.username, email: u.email, role: u.role });
 
-export const userAccountDto = (u: User): UserAccount => ({
+export const userAccountDto = (u: UserRecord): UserAccount => ({
   ...userDto(u),
   is_active: u.isActive,
   created_at: u.createdAt.toISOString(),

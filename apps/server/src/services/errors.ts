@@ -1,6 +1,6 @@
 import { type ErrorCode, type FieldErrors, REQUIRED_STRING } from '@ccm/contract';
 import type { ZodError } from 'zod';
-import { isUnavailable } from '../db/index.js';
+import { isUnavailable, violatedColumns } from '../db/index.js';
 
 /**
  * What went wrong, independent of transport; http/ and trpc/ each map a code to their status once. The list
@@ -65,4 +65,23 @@ export function addFieldError(fields: FieldErrors, field: string, message: strin
   const list = fields[field] ?? [];
   list.push(message);
   fields[field] = list;
+}
+
+/**
+ * A unique-index violation as a 400 on the fields of its columns, with each field's message; any other error as
+ * it is. The database has the last word on uniqueness: a write that raced past the service's own check lands here.
+ */
+export function duplicateError(
+  err: unknown,
+  messages: Record<string, string>,
+  fieldOf: (column: string) => string = (column) => column,
+): Error {
+  const columns = violatedColumns(err);
+  if (!columns) return err as Error;
+  const fields: FieldErrors = {};
+  for (const column of columns) {
+    const field = fieldOf(column);
+    addFieldError(fields, field, messages[field] ?? 'This value is already taken.');
+  }
+  return validationError(fields);
 }

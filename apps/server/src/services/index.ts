@@ -1,9 +1,9 @@
 import type { Store } from '../db/index.js';
 import { admission } from './access.js';
 import { ACCOUNT_STATE_TTL_MS, accountStates, noUserChanges, type UserChanges } from './accounts.js';
-import { authService } from './auth.js';
-import { contactsService } from './contacts.js';
-import { customersService } from './customers.js';
+import { authService } from './auth/index.js';
+import { contactsService } from './contacts/index.js';
+import { customersService } from './customers/index.js';
 import { asAppError } from './errors.js';
 import { type Limiters, noLimit, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';

@@ -9,4 +9,4 @@ export function toE164(input: string, region: string): string | undefined {
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
-export const INVALID_PHONE = 'Enter a valid phone number, such as +94771234567 or 0771234567.';
+export { INVALID_PHONE } from '@ccm/contract';

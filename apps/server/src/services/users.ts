@@ -78,9 +78,9 @@ export function usersService(store: Store, accounts: AccountStates) {
         if (patch.role !== undefined) values.role = patch.role;
         if (patch.is_active !== undefined) values.isActive = patch.is_active;
         const deactivated = patch.is_active === false && target.isActive;
-        if (Object.keys(values).length > 0) await store.users.update(target, values, t, deactivated);
+        const updated = await store.users.update(target, values, t, deactivated);
         if (deactivated) await store.refreshTokens.revokeUser(target.id, t);
-        return target;
+        return updated;
       });
       accounts.changed(id);
       return userAccountDto(user);
@@ -99,9 +99,9 @@ export function usersService(store: Store, accounts: AccountStates) {
       const user = await store.transaction(async (t) => {
         const [locked] = await store.users.lock([found.id], t);
         if (!locked) throw notFound(`No user is named "${username}".`);
-        await store.users.update(locked, { passwordHash }, t, true);
+        const updated = await store.users.update(locked, { passwordHash }, t, true);
         await store.refreshTokens.revokeUser(locked.id, t);
-        return locked;
+        return updated;
       });
       accounts.changed(user.id);
       return userAccountDto(user);

@@ -11,9 +11,8 @@ const timestamps = {
 const tableOptions = { charset: 'utf8mb4', collate: 'utf8mb4_bin' };
 const id = { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true, allowNull: false };
 
-export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
-  const dialect = qi.sequelize.getDialect();
-
+/** Users and customers, with the customers' list indexes. */
+async function usersAndCustomers(qi: QueryInterface): Promise<void> {
   await qi.createTable(
     'users',
     {
@@ -49,7 +48,11 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   await qi.addIndex('customers', ['created_at', 'id'], { name: 'customers_created_at_id' });
   await qi.addIndex('customers', ['is_active', 'created_at', 'id'], { name: 'customers_active_created' });
   await qi.addIndex('customers', ['is_verified', 'created_at', 'id'], { name: 'customers_verified_created' });
+}
 
+/** Contacts, the database's own guarantees over them, and the indexes of their lists. */
+async function contacts(qi: QueryInterface): Promise<void> {
+  const dialect = qi.sequelize.getDialect();
   await qi.createTable(
     'contacts',
     {
@@ -95,7 +98,9 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   await qi.addIndex('contacts', ['is_primary', 'created_at', 'id'], { name: 'contacts_primary_created' });
   await qi.addIndex('contacts', ['email', 'id'], { name: 'contacts_email_id' });
   await qi.addIndex('contacts', ['customer_id', 'is_primary', 'created_at', 'id'], { name: 'contacts_customer_view' });
+}
 
+async function refreshTokens(qi: QueryInterface): Promise<void> {
   await qi.createTable(
     'refresh_tokens',
     {
@@ -116,6 +121,12 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   );
   await qi.addIndex('refresh_tokens', ['family_id'], { name: 'refresh_tokens_family' });
   await qi.addIndex('refresh_tokens', ['user_id'], { name: 'refresh_tokens_user' });
+}
+
+export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
+  await usersAndCustomers(qi);
+  await contacts(qi);
+  await refreshTokens(qi);
 }
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {

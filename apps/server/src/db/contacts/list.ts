@@ -1,0 +1,127 @@
+import type { CountersRepo } from '../counters.js';
+import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
+import { contactSearch, type SqlCondition } from '../search.js';
+import {
+  CONTACT_COLUMNS,
+  type ContactFilter,
+  type ContactOrder,
+  type ContactRecord,
+  type ContactsDb,
+  contactRecord,
+  FROM_CONTACTS,
+  type Keyset,
+  keysetCondition,
+} from './records.js';
+
+/** The filters on the contacts table's own columns, as SQL conditions and their parameters. */
+function columnConditions(filter: ContactFilter, ...extra: (SqlCondition | undefined)[]) {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  for (const [column, value] of [
+    ['customer_id', filter.customerId],
+    ['is_active', filter.isActive],
+    ['is_primary', filter.isPrimary],
+  ] as const) {
+    if (value === undefined) continue;
+    conditions.push(`${column} = ?`);
+    params.push(value);
+  }
+  for (const condition of extra) {
+    if (!condition) continue;
+    conditions.push(condition.sql);
+    params.push(...condition.params);
+  }
+  return { sql: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** How a page is read: its rows' ids in the order's index, then joined (`ids`: the statement that finds them). */
+interface PagePlan {
+  db: ContactsDb;
+  filter: ContactFilter;
+  matching: { sql: string; params: unknown[] };
+  after: SqlCondition | undefined;
+  page: (ids: string) => string;
+  offset: number;
+}
+
+/**
+ * With a search: the matches are found once, for the page and for the total (the search is the costly part).
+ * PostgreSQL and SQLite keep them (MATERIALIZED); left to itself, PostgreSQL's planner bets on walking the order's
+ * index until a page of matches turns up, which scans the whole table when the term is rare.
+ */
+async function searchPage({ db, matching, after, page, offset }: PagePlan): Promise<{ total: number; rows: Row[] }> {
+  const keep = db.dialect === 'mariadb' ? '' : 'MATERIALIZED ';
+  const keysetSql = after ? ` WHERE ${after.sql}` : '';
+  const rows = await db.read.select(
+    `WITH m AS ${keep}(SELECT id, created_at, email FROM contacts${matching.sql})
+     SELECT ${CONTACT_COLUMNS}, (SELECT COUNT(*) FROM m) AS total ${page(`SELECT id FROM m${keysetSql}`)}`,
+    [...matching.params, ...(after?.params ?? []), offset],
+  );
+  // A page past the end has no row to carry the total.
+  const total =
+    rows.length > 0
+      ? asNumber(rows[0]!.total)
+      : asNumber((await db.read.select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params))[0]?.n);
+  return { total, rows };
+}
+
+/**
+ * Without a search, the total comes from the database's counter for the flags (0002-counters), no count over the
+ * table, or, for one customer, from its index entries.
+ */
+async function filteredPage(plan: PagePlan, counters: CountersRepo): Promise<{ total: number; rows: Row[] }> {
+  const { db, filter, matching, after, page, offset } = plan;
+  const count =
+    filter.customerId === undefined
+      ? counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary })
+      : db.read
+          .select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params)
+          .then((r) => asNumber(r[0]?.n));
+  const window = after ? columnConditions(filter, after) : matching;
+  const [total, rows] = await Promise.all([
+    count,
+    db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${window.sql}`)}`, [
+      ...window.params,
+      offset,
+    ]),
+  ]);
+  return { total, rows };
+}
+
+/**
+ * A page and the total. Every filter is on the contacts table, and every contact has its customer (a foreign key):
+ * the page's ids are read from the order's index before the join, so that a deep page skips index entries rather
+ * than joined rows (and a keyset page starts at its place in that index). A search is one predicate on the
+ * contacts table for the total and the page: its customer's columns matched in a subquery (search.ts), each from
+ * its own index where the database has one.
+ */
+export async function list(
+  db: ContactsDb,
+  counters: CountersRepo,
+  filter: ContactFilter,
+  order: { by: ContactOrder; desc: boolean },
+  limit: number,
+  offset: number,
+  keyset?: Keyset,
+): Promise<{ count: number; rows: ContactRecord[] }> {
+  if (filter.customerId !== undefined && !fitsId(filter.customerId)) return { count: 0, rows: [] };
+  const column = { created_at: 'created_at', email: 'email', id: 'id' }[order.by];
+  // A backward keyset page is read in the opposite order from its boundary, then turned around.
+  const backward = keyset?.backward ?? false;
+  const dir = order.desc !== backward ? 'DESC' : 'ASC';
+  const orderSql = (t: string) => (column === 'id' ? `${t}id ${dir}` : `${t}${column} ${dir}, ${t}id ${dir}`);
+  const search = filter.searchTerms?.length ? contactSearch(db.dialect, filter.searchTerms, 'contacts') : undefined;
+  const plan: PagePlan = {
+    db,
+    filter,
+    matching: columnConditions(filter, search),
+    after: keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined,
+    page: (ids) =>
+      `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page ON page.id = c.id
+       ORDER BY ${orderSql('c.')}`,
+    offset,
+  };
+  const { total, rows } = search ? await searchPage(plan) : await filteredPage(plan, counters);
+  const records = rows.map(contactRecord);
+  return { count: total, rows: backward ? records.reverse() : records };
+}

@@ -1,0 +1,118 @@
+import { QueryTypes } from 'sequelize';
+import { Contact } from '../models/index.js';
+import { asNumber, fitsId } from '../reads.js';
+import { asTransaction, type UnitOfWork } from '../transaction.js';
+import {
+  type ContactRecord,
+  type ContactRow,
+  type ContactsDb,
+  type ContactValues,
+  ROWS_PER_INSERT,
+  VALUE_COLUMNS,
+} from './records.js';
+
+/**
+ * Multi-row INSERTs, bypassing the model (no instance, hooks or validation per row: the
+ * service hands checked values; the database's constraints still hold), with one timestamp for the batch.
+ * The ids: RETURNING on PostgreSQL and MariaDB, matched back to the rows by (customer, e-mail), which is
+ * unique; on SQLite the last rowid, as the rows of one INSERT take consecutive ids (AUTOINCREMENT, one
+ * writer at a time) — what Sequelize's own bulkCreate relies on there.
+ */
+export async function insertRows(
+  { sequelize, dialect }: ContactsDb,
+  rows: (ContactValues & { customerId: number })[],
+  uow: UnitOfWork,
+): Promise<ContactRow[]> {
+  const transaction = asTransaction(uow);
+  const now = new Date();
+  const at = sequelize.escape(now);
+  const out: ContactRow[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+    // Values escaped into the text, as Model.bulkCreate writes them: SQLite binds thousands of parameters
+    // slowly (the parameters go by name, each looked up among all of them).
+    const tuples = chunk.map((r) => {
+      const flags = `${r.isPrimary ? 'TRUE' : 'FALSE'}, ${r.isActive ? 'TRUE' : 'FALSE'}`;
+      return `(${sequelize.escape(Math.trunc(r.customerId))}, ${sequelize.escape(r.email)}, ${sequelize.escape(r.waNumber)}, ${sequelize.escape(r.tpNumber)}, ${flags}, ${at}, ${at})`;
+    });
+    const sql = `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at) VALUES ${tuples.join(', ')}`;
+    let ids: number[];
+    if (dialect === 'sqlite') {
+      const [lastId, changes] = (await sequelize.query(sql, { transaction, type: QueryTypes.INSERT })) as [
+        number,
+        number,
+      ];
+      if (changes !== chunk.length) throw new Error(`insert: ${changes} rows written of ${chunk.length}`);
+      ids = chunk.map((_, i) => lastId - chunk.length + 1 + i);
+    } else {
+      const returned = (await sequelize.query(`${sql} RETURNING id, customer_id, email`, {
+        transaction,
+        type: QueryTypes.SELECT,
+        raw: true,
+      })) as { id: number | string; customer_id: number | string; email: string }[];
+      const idOf = new Map(returned.map((r) => [`${r.customer_id}\u0000${r.email}`, asNumber(r.id)]));
+      ids = chunk.map((r) => idOf.get(`${r.customerId}\u0000${r.email}`)!);
+    }
+    chunk.forEach((r, i) => {
+      out.push({
+        id: ids[i]!,
+        customerId: r.customerId,
+        email: r.email,
+        waNumber: r.waNumber,
+        tpNumber: r.tpNumber,
+        isPrimary: r.isPrimary,
+        isActive: r.isActive,
+        createdAt: now,
+        updatedAt: now,
+      });
+    });
+  }
+  return out;
+}
+
+/** Clears the primary flag of every contact of these customers (but `exceptId`). */
+export async function demotePrimaries(
+  { sequelize }: ContactsDb,
+  customerIds: number[],
+  uow: UnitOfWork,
+  exceptId?: number,
+) {
+  // Plain SQL: Model.update builds and validates an instance first, for one flag and the timestamp.
+  const bind: unknown[] = [...customerIds];
+  let sql = `UPDATE contacts SET is_primary = FALSE, updated_at = ${sequelize.escape(new Date())}
+    WHERE customer_id IN (${customerIds.map((_, i) => `$${i + 1}`).join(', ')}) AND is_primary = TRUE`;
+  if (exceptId !== undefined) {
+    bind.push(exceptId);
+    sql += ` AND id <> $${bind.length}`;
+  }
+  await sequelize.query(sql, { bind, transaction: asTransaction(uow), type: QueryTypes.UPDATE });
+}
+
+/**
+ * Writes the values that differ from the contact's and returns it as it now is; nothing changed, nothing written
+ * (as a model's update: `updated_at` moves only with a change).
+ */
+export async function update(
+  { sequelize }: ContactsDb,
+  contact: ContactRecord,
+  values: Partial<ContactValues>,
+  uow: UnitOfWork,
+): Promise<ContactRecord> {
+  const changed = (Object.keys(values) as (keyof ContactValues)[]).filter((k) => values[k] !== contact[k]);
+  if (changed.length === 0) return contact;
+  const now = new Date();
+  await sequelize.query(
+    `UPDATE contacts SET ${changed.map((k) => `${VALUE_COLUMNS[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
+    {
+      replacements: [...changed.map((k) => values[k]), now, contact.id],
+      transaction: asTransaction(uow),
+      type: QueryTypes.UPDATE,
+    },
+  );
+  return { ...contact, ...values, updatedAt: now };
+}
+
+export async function remove(id: number, uow: UnitOfWork): Promise<boolean> {
+  if (!fitsId(id)) return false;
+  return (await Contact.destroy({ where: { id }, transaction: asTransaction(uow) })) > 0;
+}

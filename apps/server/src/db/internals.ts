@@ -1,0 +1,96 @@
+import type { Sequelize, Transaction } from 'sequelize';
+
+/*
+ * Every use of Sequelize's non-public parts, in one place. The hot reads go straight to the driver on connections
+ * from Sequelize's own pools (reads.ts), and SQLite's write transactions share one long-lived connection
+ * (shareWriterConnection below); both need what Sequelize 6 does not document. `checkInternals` verifies each
+ * assumption when a database is opened, and fails loudly, naming it, if an upgrade has changed it
+ * (test/db-internals.test.ts runs it on every database).
+ */
+
+interface ConnectionManager {
+  getConnection(options?: { type?: 'SELECT'; uuid?: string }): Promise<unknown>;
+  releaseConnection(connection: unknown, force?: boolean): unknown;
+  destroyConnection(connection: unknown): Promise<void>;
+  _onProcessExit(): Promise<void>;
+  /** SQLite only: the open connections, by transaction id or `default`. */
+  connections?: Record<string, unknown>;
+}
+
+const managerOf = (sequelize: Sequelize) =>
+  (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
+
+/** A connection from Sequelize's pool for a read (a replica when there are some), given back with `release`. */
+export const acquireReadConnection = (sequelize: Sequelize) => managerOf(sequelize).getConnection({ type: 'SELECT' });
+export const releaseConnection = (sequelize: Sequelize, connection: unknown) =>
+  managerOf(sequelize).releaseConnection(connection);
+
+/** The driver connection a transaction runs on, and its id (as Sequelize's log names it). */
+export const connectionOf = (t: Transaction) => (t as unknown as { connection: unknown }).connection;
+export const transactionIdOf = (t: Transaction) => (t as unknown as { id: string }).id;
+
+/** Sequelize's logging function, to log the statements sent around it as it logs its own. */
+export function loggingOf(sequelize: Sequelize): ((sql: string) => void) | undefined {
+  const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
+  return typeof logging === 'function' ? (logging as (sql: string) => void) : undefined;
+}
+
+/**
+ * Sequelize opens a new SQLite connection for every transaction and closes it after: about a millisecond, and each
+ * write starts on a cold page cache. Write transactions already run one at a time in the process (transaction.ts),
+ * so they all get one long-lived connection here instead; reads outside transactions keep the default connection.
+ * A second transaction begun while one is open on it would fail at BEGIN, loudly.
+ */
+export function shareWriterConnection(sequelize: Sequelize): void {
+  const manager = managerOf(sequelize);
+  const connections = manager.connections!;
+  const get = manager.getConnection.bind(manager);
+  const release = manager.releaseConnection.bind(manager);
+  const destroy = manager.destroyConnection.bind(manager);
+  const WRITER = 'writer';
+  const isWriter = (connection: unknown) => connection !== undefined && connections[WRITER] === connection;
+  manager.getConnection = (options) =>
+    options?.uuid && options.uuid !== 'default' ? get({ ...options, uuid: WRITER }) : get(options);
+  manager.releaseConnection = (connection, force) => (isWriter(connection) ? undefined : release(connection, force));
+  // Sequelize closes SQLite connections all at once; closing at the same moment, neither sees itself as the
+  // last, and the WAL file stays behind. The writer closes first, so the last one merges and removes it.
+  const closeAll = manager._onProcessExit.bind(manager);
+  manager._onProcessExit = async () => {
+    const writer = connections[WRITER] as { close(cb: () => void): void } | undefined;
+    delete connections[WRITER];
+    if (writer) await new Promise<void>((resolve) => writer.close(() => resolve()));
+    return closeAll();
+  };
+  // After a failed rollback Sequelize destroys the connection: the next transaction opens a fresh one.
+  manager.destroyConnection = async (connection) => {
+    if (!isWriter(connection)) return destroy(connection);
+    delete connections[WRITER];
+    (connection as { close(cb?: () => void): void }).close();
+  };
+}
+
+/** What this module assumes of Sequelize's insides, checked on an open instance; throws naming what changed. */
+export function checkInternals(sequelize: Sequelize): void {
+  const manager = managerOf(sequelize) as unknown as Record<string, unknown> | undefined;
+  const assume = (ok: boolean, assumption: string) => {
+    if (!ok)
+      throw new Error(`Sequelize ${sequelize.getDialect()} no longer works as db/internals.ts assumes: ${assumption}`);
+  };
+  assume(typeof manager === 'object' && manager !== null, 'sequelize.connectionManager is an object');
+  for (const method of ['getConnection', 'releaseConnection', 'destroyConnection', '_onProcessExit']) {
+    assume(typeof manager?.[method] === 'function', `connectionManager.${method} is a function`);
+  }
+  if (sequelize.getDialect() === 'sqlite') {
+    assume(typeof manager?.connections === 'object', 'the SQLite connectionManager keeps its connections by id');
+  }
+  const options = (sequelize as unknown as { options?: Record<string, unknown> }).options;
+  assume(typeof options === 'object' && 'logging' in options, 'sequelize.options.logging exists');
+}
+
+/** Checked inside a transaction: it carries its driver connection and its id. */
+export function checkTransactionInternals(t: Transaction): void {
+  if (!connectionOf(t)) throw new Error('Sequelize no longer works as db/internals.ts assumes: transaction.connection');
+  if (typeof transactionIdOf(t) !== 'string') {
+    throw new Error('Sequelize no longer works as db/internals.ts assumes: transaction.id is a string');
+  }
+}

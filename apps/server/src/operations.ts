@@ -1,0 +1,156 @@
+import type { Contract, Nothing, Paging, RpcArgs } from '@ccm/contract';
+import type { AppRoute } from '@ts-rest/core';
+import type { z } from 'zod';
+import { docsPage } from './http/docs.js';
+import { apiIndex, openApiDocument } from './http/openapi.js';
+import type { Paged, Principal, Services } from './services/index.js';
+
+/**
+ * Every operation of the API, once: the contract route it serves (by its place in this table), the service call
+ * that does it, and its success message (and, where the contract allows more than one, its status). The REST
+ * router (http/rest.ts) and the tRPC router (trpc/procedures.ts) are both made from this table and the contract;
+ * neither holds code of its own for any operation. A new operation is one route in the contract and one entry
+ * here.
+ */
+
+/** What every operation gets from its transport, REST or tRPC alike. */
+export interface CallContext {
+  /** The caller, proven by its token (the contract's access has been checked already). */
+  principal?: Principal;
+  /** The client's address, as Express sees it (`trust proxy`). */
+  address?: string;
+  requestId?: string;
+}
+
+/** What a route's service call answers: a page for a list, nothing for a 204 or a `data: null`, else the data. */
+type DataOf<R> = R extends { responses: infer S }
+  ? 204 extends keyof S
+    ? Nothing
+    : (200 extends keyof S ? S[200] : 201 extends keyof S ? S[201] : never) extends infer B
+      ? B extends z.ZodObject<infer Shape>
+        ? 'data' extends keyof Shape
+          ? Shape['data']
+          : B
+        : B extends { body: infer Body }
+          ? Body
+          : B
+      : never
+  : never;
+type ResultOf<D> = D extends { paging: Paging; item: infer I extends z.ZodTypeAny }
+  ? Paged<z.output<I>>
+  : D extends z.ZodNull
+    ? Nothing
+    : D extends z.ZodTypeAny
+      ? z.output<D>
+      : Nothing;
+
+export interface Operation<R, Result = ResultOf<DataOf<R>>> {
+  run(services: Services, input: RpcArgs<R>, ctx: CallContext): Promise<Result>;
+  /** The success envelope's message (REST). */
+  message: string | ((result: Result) => string);
+  /** When the contract allows several success statuses (bulk create: 201, 207), which one (REST). */
+  status?(result: Result): number;
+  /** The envelope's `success` when it may be false on a success status (207). */
+  success?(result: Result): boolean;
+}
+
+export type AnyOperation = Operation<AppRoute, unknown>;
+
+export type OperationTable<C> = { [K in keyof C]: C[K] extends AppRoute ? Operation<C[K]> : OperationTable<C[K]> };
+
+/** The caller of a route whose access needs a signed-in user (the adapters have checked it). */
+const caller = (ctx: CallContext): Principal => ctx.principal!;
+
+export const operations: OperationTable<Contract> = {
+  auth: {
+    login: { message: 'Login successful', run: (s, input, ctx) => s.auth.login(input, { address: ctx.address }) },
+    refresh: { message: 'Token refreshed successfully', run: (s, input) => s.auth.refresh(input.refresh) },
+    logout: { message: 'Logged out successfully', run: (s, input) => s.auth.logout(input.refresh) },
+    me: { message: 'User retrieved successfully', run: (s, _, ctx) => s.auth.me(caller(ctx)) },
+    changePassword: {
+      message: 'Password changed successfully',
+      run: (s, input, ctx) => s.auth.changePassword(caller(ctx), input),
+    },
+  },
+  users: {
+    list: { message: 'Users retrieved successfully', run: (s, input) => s.users.list(input) },
+    create: { message: 'User created successfully', run: (s, input) => s.users.create(input) },
+    get: { message: 'User retrieved successfully', run: (s, input) => s.users.get(input.id) },
+    update: {
+      message: 'User updated successfully',
+      run: (s, { id, ...patch }, ctx) => s.users.update(caller(ctx), id, patch),
+    },
+    revokeSessions: { message: 'Sessions revoked successfully', run: (s, input) => s.users.revokeSessions(input.id) },
+  },
+  customers: {
+    list: { message: 'Customers retrieved successfully', run: (s, input) => s.customers.list(input) },
+    create: { message: 'Customer created successfully', run: (s, input) => s.customers.create(input) },
+    get: { message: 'Customer retrieved successfully', run: (s, input) => s.customers.get(input.id) },
+    update: { message: 'Customer updated successfully', run: (s, { id, ...body }) => s.customers.update(id, body) },
+    patch: { message: 'Customer updated successfully', run: (s, { id, ...body }) => s.customers.update(id, body) },
+    delete: { message: 'Customer deleted successfully', run: (s, input) => s.customers.remove(input.id) },
+    contacts: {
+      message: 'Customer contacts retrieved successfully',
+      run: (s, input) => s.contacts.ofCustomer(input.id),
+    },
+    withContacts: {
+      message: 'Customers with contacts retrieved successfully',
+      run: (s, input) => s.contacts.customersWithContacts(input),
+    },
+  },
+  contacts: {
+    list: { message: 'Contacts retrieved successfully', run: (s, input) => s.contacts.list(input) },
+    create: { message: 'Customer contact created successfully', run: (s, input) => s.contacts.create(input) },
+    stats: { message: 'Contact statistics retrieved successfully', run: (s) => s.contacts.stats() },
+    bulkCreate: {
+      run: (s, input) => s.contacts.bulkCreate(input.contacts),
+      message: (r) =>
+        r.errors.length === 0
+          ? `Created ${r.created_contacts.length} contacts successfully`
+          : `Created ${r.created_contacts.length} contacts, ${r.errors.length} failed`,
+      status: (r) => (r.errors.length === 0 ? 201 : 207),
+      success: (r) => r.errors.length === 0,
+    },
+    get: { message: 'Contact retrieved successfully', run: (s, input) => s.contacts.get(input.id) },
+    update: { message: 'Contact updated successfully', run: (s, { id, ...body }) => s.contacts.update(id, body) },
+    patch: { message: 'Contact updated successfully', run: (s, { id, ...body }) => s.contacts.update(id, body) },
+    delete: { message: 'Contact deleted successfully', run: (s, input) => s.contacts.remove(input.id) },
+    setPrimary: { message: 'Contact set as primary successfully', run: (s, input) => s.contacts.setPrimary(input.id) },
+    toggleStatus: {
+      run: (s, input) => s.contacts.toggleStatus(input.id),
+      message: (c) => `Contact ${c.is_active ? 'activated' : 'deactivated'} successfully`,
+    },
+  },
+  health: {
+    index: { message: 'ccm: Customer Contact Management API', run: async () => apiIndex },
+    health: { message: 'OK', run: async () => ({ status: 'ok' as const }) },
+    ready: {
+      message: 'Ready',
+      run: async (s) => {
+        await s.ready();
+        return { status: 'ready' as const, database: 'ok' as const };
+      },
+    },
+  },
+  docs: {
+    openapi: { message: 'OpenAPI document', run: async () => openApiDocument() },
+    page: { message: 'API reference', run: async () => docsPage },
+  },
+};
+
+/** The entry of the operation table at a route's dotted name (`contacts.setPrimary`). */
+export function operationAt(name: string): AnyOperation {
+  const found = name.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], operations);
+  if (!found) throw new Error(`no operation for the contract route ${name}`);
+  return found as AnyOperation;
+}
+
+/** Puts `value` at a dotted name in a nested record (how both adapters mirror the contract's nesting). */
+export function setAt(record: Record<string, unknown>, name: string, value: unknown): void {
+  const path = name.split('.');
+  const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => {
+    node[key] ??= {};
+    return node[key] as Record<string, unknown>;
+  }, record);
+  parent[path[path.length - 1]!] = value;
+}

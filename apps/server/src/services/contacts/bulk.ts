@@ -1,0 +1,147 @@
+import {
+  type BulkCreateResult,
+  type BulkItemError,
+  ContactCreateSchema,
+  type Contact as ContactDto,
+  type FieldErrors,
+} from '@ccm/contract';
+import type { ContactCustomer, ContactValues, UnitOfWork } from '../../db/index.js';
+import { contactDto } from '../dto.js';
+import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js';
+import { type ContactDeps, contactDuplicate, customerError, DUPLICATE, hasErrors, normalizePhones } from './rules.js';
+
+interface Item {
+  index: number;
+  customerId: number;
+  values: ContactValues;
+}
+
+/** The items that pass their own checks (shape, numbers); the others' field errors into `failures`. */
+function parseItems(items: unknown[], region: string, failures: Map<number, FieldErrors>): Item[] {
+  const parsed: Item[] = [];
+  const phonesSeen = new Map<string, string | undefined>();
+  items.forEach((item, index) => {
+    const result = ContactCreateSchema.safeParse(item);
+    if (!result.success) {
+      failures.set(index, fieldErrorsFromZod(result.error));
+      return;
+    }
+    const errors: FieldErrors = {};
+    const phones = normalizePhones(result.data, region, errors, phonesSeen);
+    if (hasErrors(errors)) {
+      failures.set(index, errors);
+      return;
+    }
+    const { email, is_primary: isPrimary, is_active: isActive } = result.data;
+    parsed.push({
+      index,
+      customerId: result.data.customer,
+      values: { email, waNumber: phones.waNumber!, tpNumber: phones.tpNumber!, isPrimary, isActive },
+    });
+  });
+  return parsed;
+}
+
+const FIELDS = [
+  ['email', 'email'],
+  ['wa_number', 'waNumber'],
+  ['tp_number', 'tpNumber'],
+] as const;
+const key = (customerId: number, field: string, value: string) => `${customerId}\u0000${field}\u0000${value}`;
+
+/**
+ * The items that pass the checks against the database and against the items before them, as if created one after
+ * another: their customer exists and is active, no value is taken, and a later primary of a customer demotes the
+ * earlier one. The others' field errors go into `failures`.
+ */
+function acceptItems(
+  parsed: Item[],
+  customers: Map<number, ContactCustomer>,
+  existing: { customerId: number; email: string; waNumber: string; tpNumber: string }[],
+  failures: Map<number, FieldErrors>,
+) {
+  const taken = new Set<string>();
+  for (const c of existing) for (const [field, prop] of FIELDS) taken.add(key(c.customerId, field, c[prop]));
+  const primaryOf = new Map<number, Item>();
+  const accepted: Item[] = [];
+  for (const p of parsed) {
+    const errors: FieldErrors = {};
+    const bad = customerError(customers.get(p.customerId), p.customerId);
+    if (bad) addFieldError(errors, 'customer', bad);
+    else {
+      for (const [field, prop] of FIELDS) {
+        if (taken.has(key(p.customerId, field, p.values[prop]))) addFieldError(errors, field, DUPLICATE[field]!);
+      }
+    }
+    if (hasErrors(errors)) {
+      failures.set(p.index, errors);
+      continue;
+    }
+    for (const [field, prop] of FIELDS) taken.add(key(p.customerId, field, p.values[prop]));
+    if (p.values.isPrimary) {
+      const earlier = primaryOf.get(p.customerId);
+      if (earlier) earlier.values = { ...earlier.values, isPrimary: false };
+      primaryOf.set(p.customerId, p);
+    }
+    accepted.push(p);
+  }
+  return { accepted, primaries: [...primaryOf.keys()] };
+}
+
+/** Checks the parsed items under their customers' locks and writes those that pass, with one multi-row insert. */
+async function write({ store }: ContactDeps, parsed: Item[], failures: Map<number, FieldErrors>, t: UnitOfWork) {
+  const customerIds = [...new Set(parsed.map((p) => p.customerId))];
+  // Sent together, run in order by the connection (as in a single create).
+  const [locked, existing] = await Promise.all([
+    store.contacts.lockCustomers(customerIds, t),
+    store.contacts.clashes(
+      customerIds,
+      {
+        emails: parsed.map((p) => p.values.email),
+        waNumbers: parsed.map((p) => p.values.waNumber),
+        tpNumbers: parsed.map((p) => p.values.tpNumber),
+      },
+      t,
+    ),
+  ]);
+  const customers = new Map(locked.map((c) => [c.id, c]));
+  const { accepted, primaries } = acceptItems(parsed, customers, existing, failures);
+  if (accepted.length === 0) return undefined;
+  if (primaries.length > 0) await store.contacts.demotePrimaries(primaries, t);
+  const rows = await store.contacts
+    .insertMany(
+      accepted.map((p) => ({ customerId: p.customerId, ...p.values })),
+      t,
+    )
+    .catch((e) => {
+      throw contactDuplicate(e);
+    });
+  return { rows, customers };
+}
+
+/**
+ * Each item is checked on its own: its shape, its numbers, its customer, and its values against the database and
+ * against the items before it. What passes is written with one multi-row insert, in one transaction that holds the
+ * customers' locks from the checks to the insert. Nothing written is a 400 naming each item's fields.
+ */
+export async function bulkCreate(deps: ContactDeps, items: unknown[]): Promise<BulkCreateResult> {
+  const failures = new Map<number, FieldErrors>();
+  const parsed = parseItems(items, deps.phoneRegion, failures);
+  const written =
+    parsed.length === 0 ? undefined : await deps.store.transaction((t) => write(deps, parsed, failures, t));
+  // The answers are built after the commit: on SQLite the write lock is held only as long as the writes.
+  const created: ContactDto[] = written
+    ? written.rows.map((row) => contactDto(row, written.customers.get(row.customerId)))
+    : [];
+  const errors: BulkItemError[] = [...failures.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, fieldErrors]) => ({ index, errors: fieldErrors }));
+  if (created.length === 0) {
+    const fields: FieldErrors = {};
+    for (const e of errors) {
+      for (const [field, messages] of Object.entries(e.errors)) fields[`contacts.${e.index}.${field}`] = messages;
+    }
+    throw validationError(fields, 'No contacts were created.');
+  }
+  return { created_contacts: created, errors };
+}

@@ -1,0 +1,29 @@
+import type { Store } from '../../db/index.js';
+import { bulkCreate } from './bulk.js';
+import { customersWithContacts, get, list, ofCustomer, stats } from './read.js';
+import type { ContactDeps } from './rules.js';
+import { create, remove, setPrimary, toggleStatus, update } from './write.js';
+
+type Rest<F> = F extends (deps: ContactDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
+const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: ContactDeps, f: F): Rest<F> =>
+  ((...args: never[]) => f(deps, ...args)) as Rest<F>;
+
+/** The contact operations over a store: reads (read.ts), writes (write.ts), bulk create (bulk.ts). */
+export function contactsService(store: Store, settings: { phoneRegion: string }) {
+  const deps: ContactDeps = { store, phoneRegion: settings.phoneRegion };
+  return {
+    list: bind(deps, list),
+    get: bind(deps, get),
+    stats: bind(deps, stats),
+    ofCustomer: bind(deps, ofCustomer),
+    customersWithContacts: bind(deps, customersWithContacts),
+    create: bind(deps, create),
+    update: bind(deps, update),
+    remove: bind(deps, remove),
+    setPrimary: bind(deps, setPrimary),
+    toggleStatus: bind(deps, toggleStatus),
+    bulkCreate: bind(deps, bulkCreate),
+  };
+}
+
+export type ContactsService = ReturnType<typeof contactsService>;

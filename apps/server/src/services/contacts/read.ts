@@ -1,0 +1,138 @@
+import {
+  type Contact as ContactDto,
+  type ContactListQuery,
+  type ContactStats,
+  CURSOR_ERRORS,
+  type CustomerContacts,
+  type CustomersWithContactsQuery,
+  type CustomerWithContacts,
+} from '@ccm/contract';
+import { type ContactOrder, type ContactRecord, fitsId } from '../../db/index.js';
+import { contactDto, customerRefDto, customerWithContactsDto } from '../dto.js';
+import { notFound, validationError } from '../errors.js';
+import { parseOrdering, searchTerms } from '../lists.js';
+import { decodeCursor, encodeCursor, offsetOf, type Paged, type Position, paged } from '../pagination.js';
+import { CONTACT_NOT_FOUND, type ContactDeps, CUSTOMER_NOT_FOUND } from './rules.js';
+
+/** The value a keyset cursor holds for the list's sort column. */
+function sortValue(by: ContactOrder, r: ContactRecord): string | number {
+  if (by === 'created_at') return r.createdAt.toISOString();
+  return by === 'email' ? r.email : r.id;
+}
+
+/**
+ * A cursor names a row that could exist: an id the id column can hold, and a sort value of the column's type (a
+ * forged one must not reach SQL as an invalid date, or as an id PostgreSQL refuses to compare with an INTEGER).
+ */
+function validPosition(by: ContactOrder, { value, id }: Position): boolean {
+  if (!fitsId(id)) return false;
+  if (by === 'created_at')
+    return typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /^\d{4}-/.test(value);
+  return by === 'email' ? typeof value === 'string' : Number.isSafeInteger(value) && fitsId(value as number);
+}
+
+/** The contact list: numbered pages, or keyset pages when asked for by `cursor`. */
+export async function list(deps: ContactDeps, query: ContactListQuery): Promise<Paged<ContactDto>> {
+  const filter = {
+    customerId: query.customer_id,
+    isActive: query.is_active,
+    isPrimary: query.is_primary,
+    searchTerms: searchTerms(query.search, deps.phoneRegion),
+  };
+  const order = parseOrdering<ContactOrder>(query.ordering);
+  if (query.cursor === undefined) {
+    const { count, rows } = await deps.store.contacts.list(filter, order, query.page_size, offsetOf(query));
+    return paged(
+      query,
+      count,
+      rows.map((r) => contactDto(r)),
+    );
+  }
+  return keysetPage(deps, query, filter, order);
+}
+
+/** A keyset page: one row more than the page tells whether there is a further page in that direction. */
+async function keysetPage(
+  deps: ContactDeps,
+  query: ContactListQuery,
+  filter: Parameters<ContactDeps['store']['contacts']['list']>[0],
+  order: { by: ContactOrder; desc: boolean },
+): Promise<Paged<ContactDto>> {
+  if (query.page !== 1) throw validationError({ cursor: [CURSOR_ERRORS.withPage] });
+  // An empty cursor is the start of the list.
+  let at: Position | undefined;
+  if (query.cursor) {
+    at = decodeCursor(query.cursor, query.ordering);
+    if (!at || !validPosition(order.by, at)) throw validationError({ cursor: [CURSOR_ERRORS.invalid] });
+  }
+  const backward = at?.backward ?? false;
+  const { count, rows } = await deps.store.contacts.list(filter, order, query.page_size + 1, 0, {
+    after: at && { value: at.value, id: at.id },
+    backward,
+  });
+  const more = rows.length > query.page_size;
+  // The extra row, if any, is the one furthest in the reading direction: first when reading backwards.
+  const page = backward ? rows.slice(-query.page_size) : rows.slice(0, query.page_size);
+  const first = page[0];
+  const last = page[page.length - 1];
+  const position = (r: ContactRecord, back: boolean) =>
+    encodeCursor({ ordering: query.ordering, value: sortValue(order.by, r), id: r.id, backward: back });
+  return {
+    count,
+    page: 1,
+    pageSize: query.page_size,
+    results: page.map((r) => contactDto(r)),
+    cursors: {
+      // Forward: a next page if a row was left over; a previous one unless this page started the list.
+      // Backward: the mirror image.
+      next: last && (backward || more) ? position(last, false) : null,
+      previous: first && (backward ? more : at !== undefined) ? position(first, true) : null,
+    },
+  };
+}
+
+export async function get(deps: ContactDeps, id: number): Promise<ContactDto> {
+  const contact = await deps.store.contacts.byId(id);
+  if (!contact) throw notFound(CONTACT_NOT_FOUND);
+  return contactDto(contact);
+}
+
+export async function stats(deps: ContactDeps): Promise<ContactStats> {
+  const s = await deps.store.counters.stats();
+  return {
+    total_contacts: s.total,
+    active_contacts: s.active,
+    inactive_contacts: s.total - s.active,
+    primary_contacts: s.primaries,
+    customers_with_contacts: s.withContacts,
+    customers_without_contacts: s.customers - s.withContacts,
+  };
+}
+
+/** The customer's contacts, primary first, then newest. */
+export async function ofCustomer(deps: ContactDeps, customerId: number): Promise<CustomerContacts> {
+  const customer = await deps.store.customers.byId(customerId);
+  if (!customer) throw notFound(CUSTOMER_NOT_FOUND);
+  const contacts = await deps.store.contacts.ofCustomer(customerId);
+  return { customer: customerRefDto(customer), contacts: contacts.map((c) => contactDto(c, customer)) };
+}
+
+/** A page of customers, each with its contacts: three statements whatever the page size. */
+export async function customersWithContacts(
+  deps: ContactDeps,
+  query: CustomersWithContactsQuery,
+): Promise<Paged<CustomerWithContacts>> {
+  const { count, rows } = await deps.store.customers.page(query.page_size, offsetOf(query));
+  const contacts = await deps.store.contacts.ofCustomers(rows.map((c) => c.id));
+  const byCustomer = new Map<number, ContactDto[]>();
+  for (const c of contacts) {
+    const list = byCustomer.get(c.customerId) ?? [];
+    list.push(contactDto(c));
+    byCustomer.set(c.customerId, list);
+  }
+  return paged(
+    query,
+    count,
+    rows.map((c) => customerWithContactsDto(c, byCustomer.get(c.id) ?? [])),
+  );
+}

@@ -1,0 +1,124 @@
+import type { ContactCreateSchema, Contact as ContactDto, ContactPatchSchema, FieldErrors } from '@ccm/contract';
+import type { z } from 'zod';
+import type { ContactValues } from '../../db/index.js';
+import { contactDto } from '../dto.js';
+import { addFieldError, notFound, validationError } from '../errors.js';
+import {
+  CONTACT_NOT_FOUND,
+  type ContactDeps,
+  CUSTOMER_NOT_FOUND,
+  clashErrors,
+  contactDuplicate,
+  customerError,
+  hasErrors,
+  normalizePhones,
+} from './rules.js';
+
+type CreateData = z.output<typeof ContactCreateSchema>;
+type PatchData = z.output<typeof ContactPatchSchema>;
+
+/**
+ * A new contact, in one transaction that holds its customer's lock from the checks to the insert: the customer
+ * must exist and be active, its other contacts must not hold these values, and a primary demotes the old one.
+ */
+export async function create({ store, phoneRegion }: ContactDeps, data: CreateData): Promise<ContactDto> {
+  const errors: FieldErrors = {};
+  const phones = normalizePhones(data, phoneRegion, errors);
+  if (hasErrors(errors)) throw validationError(errors);
+  const values: ContactValues = {
+    email: data.email,
+    waNumber: phones.waNumber!,
+    tpNumber: phones.tpNumber!,
+    isPrimary: data.is_primary,
+    isActive: data.is_active,
+  };
+  return store.transaction(async (t) => {
+    // Both statements are sent at once: a connection runs them in order, so the read still follows the lock,
+    // without a trip through the event loop between them (on SQLite, while holding the write lock).
+    const [[customer], others] = await Promise.all([
+      store.contacts.lockCustomers([data.customer], t),
+      store.contacts.clashes(
+        [data.customer],
+        { emails: [values.email], waNumbers: [values.waNumber], tpNumbers: [values.tpNumber] },
+        t,
+      ),
+    ]);
+    const bad = customerError(customer, data.customer);
+    if (bad || !customer) throw validationError({ customer: [bad ?? CUSTOMER_NOT_FOUND] });
+    const clash = clashErrors(values, others);
+    if (hasErrors(clash)) throw validationError(clash);
+    if (values.isPrimary) await store.contacts.demotePrimaries([customer.id], t);
+    const row = await store.contacts.insert(customer.id, values, t).catch((e) => {
+      throw contactDuplicate(e);
+    });
+    return contactDto(row, customer);
+  });
+}
+
+/** The values a PUT or PATCH gives, as columns; omitted fields are left out (they keep their value). */
+function changedValues(data: PatchData, phones: { waNumber?: string; tpNumber?: string }): Partial<ContactValues> {
+  return {
+    ...(data.email !== undefined ? { email: data.email } : {}),
+    ...phones,
+    ...(data.is_primary !== undefined ? { isPrimary: data.is_primary } : {}),
+    ...(data.is_active !== undefined ? { isActive: data.is_active } : {}),
+  };
+}
+
+/** PUT (all contact fields given) and PATCH (some), on the contact read under its customer's lock. */
+export async function update({ store, phoneRegion }: ContactDeps, id: number, data: PatchData): Promise<ContactDto> {
+  const errors: FieldErrors = {};
+  const phones = normalizePhones(data, phoneRegion, errors);
+  return store.transaction(async (t) => {
+    const contact = await store.contacts.lockForWrite(id, t);
+    if (!contact) throw notFound(CONTACT_NOT_FOUND);
+    if (data.customer !== undefined && data.customer !== contact.customerId) {
+      addFieldError(errors, 'customer', 'The customer of a contact cannot be changed.');
+    }
+    if (hasErrors(errors)) throw validationError(errors);
+    const values = changedValues(data, phones);
+    const taken = await store.contacts.clashes(
+      [contact.customerId],
+      {
+        emails: values.email ? [values.email] : [],
+        waNumbers: values.waNumber ? [values.waNumber] : [],
+        tpNumbers: values.tpNumber ? [values.tpNumber] : [],
+      },
+      t,
+      contact.id,
+    );
+    const clash = clashErrors(values, taken);
+    if (hasErrors(clash)) throw validationError(clash);
+    if (values.isPrimary && !contact.isPrimary) await store.contacts.demotePrimaries([contact.customerId], t, id);
+    const updated = await store.contacts.update(contact, values, t).catch((e) => {
+      throw contactDuplicate(e);
+    });
+    return contactDto(updated);
+  });
+}
+
+export async function remove({ store }: ContactDeps, id: number): Promise<void> {
+  if (!(await store.transaction((t) => store.contacts.remove(id, t)))) throw notFound(CONTACT_NOT_FOUND);
+}
+
+/** Makes the contact primary and demotes the previous primary, in one transaction. */
+export async function setPrimary({ store }: ContactDeps, id: number): Promise<ContactDto> {
+  return store.transaction(async (t) => {
+    const contact = await store.contacts.lockForWrite(id, t);
+    if (!contact) throw notFound(CONTACT_NOT_FOUND);
+    if (contact.isPrimary) return contactDto(contact);
+    await store.contacts.demotePrimaries([contact.customerId], t, id);
+    const updated = await store.contacts.update(contact, { isPrimary: true }, t).catch((e) => {
+      throw contactDuplicate(e);
+    });
+    return contactDto(updated);
+  });
+}
+
+export async function toggleStatus({ store }: ContactDeps, id: number): Promise<ContactDto> {
+  return store.transaction(async (t) => {
+    const contact = await store.contacts.lockForWrite(id, t);
+    if (!contact) throw notFound(CONTACT_NOT_FOUND);
+    return contactDto(await store.contacts.update(contact, { isActive: !contact.isActive }, t));
+  });
+}
