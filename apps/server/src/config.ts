@@ -102,53 +102,6 @@ export type Env = z.input<typeof EnvSchema>;
 /** Every variable the server reads (.env.example lists each, tested). */
 export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[];
 
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  host: string;
-  port: number;
-  /** Server processes: 1 runs in this process; more fork that many workers (cluster.ts). */
-  workers: number;
-  /** `--max-old-space-size` of each worker process (MB); undefined: V8's default. Unused with one process. */
-  workerHeapLimitMb: number | undefined;
-  dataDir: string;
-  database: {
-    url: string;
-    readUrls: string[];
-    logging: boolean;
-    pool: { max: number; min: number; acquireMs: number; idleMs: number };
-  };
-  jwt: {
-    /** Undefined outside production when unset: the server then keeps a generated secret in DATA_DIR. */
-    secret: string | undefined;
-    issuer: string;
-    audience: string;
-    accessTtl: number;
-    refreshTtl: number;
-  };
-  admin: { username: string; password: string; email: string } | undefined;
-  defaultPhoneRegion: string;
-  bodyLimit: string;
-  corsOrigins: string[];
-  trustProxy: string | undefined;
-  /** The origin of absolute links (`next`, `previous`, `Link`); without it, this server's own address. */
-  publicUrl: string | undefined;
-  /** Host names a trusted request may name for its links (with TRUST_PROXY only). */
-  allowedHosts: string[];
-  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  logFormat: 'json' | 'pretty';
-  redis: { url: string | undefined; keyPrefix: string };
-  limits: {
-    loginMaxFailures: number;
-    loginMaxFailuresPerAddress: number;
-    loginWindowSeconds: number;
-    requestsPerMinute: number;
-  };
-  requestTimeoutMs: number;
-  shutdownTimeoutMs: number;
-  metricsToken: string | undefined;
-  maintenance: { intervalMs: number; batch: number };
-}
-
 export class ConfigError extends Error {}
 
 const INVALID = 'Invalid configuration (every setting is described in .env.example):';
@@ -160,36 +113,18 @@ const list = (value: string) =>
     .filter(Boolean);
 
 /**
- * Parses the environment (process.env by default); throws ConfigError naming every bad variable. `terminal`:
- * stdout is a person's terminal (the default log format then is `pretty`).
+ * The configuration as the server uses it, from the parsed environment: the one source of its type (`Config`).
+ * The rules that involve several variables are checked first (`crossChecks`).
  */
-export function loadConfig(
-  env: Record<string, string | undefined> = process.env,
-  { terminal = false }: { terminal?: boolean } = {},
-): Config {
-  // An empty variable means "not set", as in most shells' `VAR= cmd`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`${INVALID}\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
-    throw new ConfigError(`${INVALID}\n  ADMIN_USERNAME and ADMIN_PASSWORD must be set together`);
-  }
-  if (e.DATABASE_POOL_MIN > e.DATABASE_POOL_MAX) {
-    throw new ConfigError(`${INVALID}\n  DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX`);
-  }
-  if (e.NODE_ENV === 'production' && Buffer.byteLength(e.JWT_SECRET ?? '') < 32) {
-    throw new ConfigError(`${INVALID}\n  JWT_SECRET: required in production, at least 32 bytes`);
-  }
+function shape(e: z.output<typeof EnvSchema>) {
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    /** Server processes: 1 runs in this process; more fork that many workers (cluster.ts). */
     workers: e.WORKERS === 'auto' || e.WORKERS === 0 ? os.availableParallelism() : e.WORKERS,
+    /** `--max-old-space-size` of each worker process (MB); undefined: V8's default. */
     workerHeapLimitMb: e.WORKER_HEAP_LIMIT_MB === 0 ? undefined : e.WORKER_HEAP_LIMIT_MB,
     dataDir,
     database: {
@@ -204,12 +139,14 @@ export function loadConfig(
       },
     },
     jwt: {
+      /** Undefined outside production when unset: the server then keeps a generated secret in DATA_DIR. */
       secret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtl: e.ACCESS_TOKEN_TTL,
       refreshTtl: e.REFRESH_TOKEN_TTL,
     },
+    /** The first user, made when the database has none. */
     admin:
       e.ADMIN_USERNAME && e.ADMIN_PASSWORD
         ? {
@@ -222,10 +159,12 @@ export function loadConfig(
     bodyLimit: e.BODY_LIMIT,
     corsOrigins: list(e.CORS_ORIGINS),
     trustProxy: e.TRUST_PROXY,
+    /** The origin of absolute links (`next`, `previous`, `Link`); without it, this server's own address. */
     publicUrl: e.PUBLIC_URL,
+    /** Host names a trusted request may name for its links (with TRUST_PROXY only). */
     allowedHosts: list(e.ALLOWED_HOSTS),
     logLevel: e.LOG_LEVEL,
-    logFormat: e.LOG_FORMAT ?? (terminal ? 'pretty' : 'json'),
+    logFormat: e.LOG_FORMAT ?? 'json',
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     limits: {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
@@ -238,4 +177,44 @@ export function loadConfig(
     metricsToken: e.METRICS_TOKEN,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000, batch: e.MAINTENANCE_BATCH_SIZE },
   };
+}
+
+/** The rules between variables, as issues on the variable to fix. */
+function crossChecks(e: z.output<typeof EnvSchema>, ctx: z.RefinementCtx) {
+  const issue = (variable: string, message: string) =>
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [variable], message });
+  if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    issue(
+      e.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD',
+      'ADMIN_USERNAME and ADMIN_PASSWORD must be set together',
+    );
+  }
+  if (e.DATABASE_POOL_MIN > e.DATABASE_POOL_MAX) issue('DATABASE_POOL_MIN', 'must not exceed DATABASE_POOL_MAX');
+  if (e.NODE_ENV === 'production' && Buffer.byteLength(e.JWT_SECRET ?? '') < 32) {
+    issue('JWT_SECRET', 'required in production, at least 32 bytes');
+  }
+}
+
+const ConfigSchema = EnvSchema.superRefine(crossChecks).transform(shape);
+
+/** Every setting of the server, typed from the schema. */
+export type Config = z.output<typeof ConfigSchema>;
+
+/**
+ * Parses the environment (process.env by default); throws ConfigError naming every bad variable. `terminal`:
+ * stdout is a person's terminal (the default log format then is `pretty`).
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  { terminal = false }: { terminal?: boolean } = {},
+): Config {
+  // An empty variable means "not set", as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  if (terminal && present.LOG_FORMAT === undefined) present.LOG_FORMAT = 'pretty';
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`${INVALID}\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }

@@ -163,3 +163,12 @@ describe('input that once answered 500', () => {
     expect((await t.staff.get('/api/customers/')).body.data.count).toBe(before);
   });
 });
+
+describe('REST: each part of a request counts only where the route declares it', () => {
+  it('a query string on a write changes nothing (only the body does)', async () => {
+    const customer = await (await import('./support/factories.js')).createCustomer(t.staff);
+    const res = await t.staff.patch(`/api/customers/${customer.id}/?is_verified=true&first_name=Injected`, {});
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toMatchObject({ is_verified: false, first_name: customer.first_name });
+  });
+});

@@ -1,16 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORDS, startTestServer, type TestServer } from './support/server.js';
+import { describe, expect } from 'vitest';
+import { test } from './support/fixture.js';
+import { PASSWORDS } from './support/server.js';
 
 /** A client with no TypeScript: a Python script on the standard library, driven by the OpenAPI document. */
 const SCRIPT = fileURLToPath(new URL('./clients/walkthrough.py', import.meta.url));
-
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(() => t?.close());
 
 /** Asynchronous on purpose: the server answers from this same process. */
 function python(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -23,7 +18,9 @@ function python(...args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('the Python walkthrough', () => {
-  it('logs in, creates a customer and contacts, lists, sets a primary and deletes against the live server', async () => {
+  test('logs in, creates a customer and contacts, lists, sets a primary and deletes against the live server', async ({
+    server: t,
+  }) => {
     const run = await python(t.url, 'admin', PASSWORDS.admin);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('POST /api/contacts/');
@@ -38,7 +35,7 @@ describe('the Python walkthrough', () => {
     expect(contacts.body.data.results).toHaveLength(1);
   });
 
-  it('exits non-zero at the first mismatch', async () => {
+  test('exits non-zero at the first mismatch', async ({ server: t }) => {
     const run = await python(t.url, 'admin', 'not the password');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('MISMATCH: POST /api/auth/token/: expected 200, got 401');

@@ -23,6 +23,8 @@ export interface Rpc {
   status: number;
   /** The REST answer is the success envelope (`{ success, message, data }`), not a document of its own. */
   envelope: boolean;
+  /** Which parts of a REST request the route declares (and so validates). */
+  parts: { query: boolean; body: boolean };
 }
 
 const SUCCESS = [200, 201, 204] as const;
@@ -58,7 +60,8 @@ export function rpcOf(route: AppRoute): Rpc {
   const typed = (route as { query?: { typed?: z.ZodObject<z.ZodRawShape> } }).query?.typed;
   if (typed) Object.assign(shape, typed.shape);
   const body = (route as { body?: unknown }).body;
-  if (isZodType(body) && body instanceof z.ZodObject) {
+  const hasBody = isZodType(body) && body instanceof z.ZodObject;
+  if (hasBody) {
     Object.assign(shape, body.shape);
     required = true;
   }
@@ -77,7 +80,8 @@ export function rpcOf(route: AppRoute): Rpc {
     else if (!(data instanceof z.ZodNull)) output = data;
   }
   const envelope = isZodType(response) && dataOf(response as z.ZodTypeAny) !== response;
-  return { kind: route.method === 'GET' ? 'query' : 'mutation', input, output, paging, status, envelope };
+  const parts = { query: typed !== undefined, body: hasBody };
+  return { kind: route.method === 'GET' ? 'query' : 'mutation', input, output, paging, status, envelope, parts };
 }
 
 // The same, for the types: what a client of the RPC transport sends and gets.

@@ -1,10 +1,10 @@
 /**
- * The real server for the SDK's tests: apps/server's own test helper (an ephemeral port on 127.0.0.1, a fresh
+ * The real server for the SDK's tests: the server's own test support (@ccm/server/testing) (an ephemeral port on 127.0.0.1, a fresh
  * database, an admin, a staff and a viewer user). One per test file: Sequelize models are global to a process.
  */
 import { pathPattern, routeEntries } from '@ccm/contract';
 
-export { PASSWORDS, startTestServer, type TestServer } from '../../../apps/server/test/support/server.js';
+export { PASSWORDS, startTestServer, type TestServer } from '@ccm/server/testing';
 
 /** A `fetch` that records `METHOD /path/` of every request (for counting refreshes and covered routes). */
 export function recordingFetch() {
@@ -46,4 +46,4 @@ export function rejection(call: Promise<unknown>): Promise<unknown> {
   );
 }
 
-export { contactBody, customerBody } from '../../../apps/server/test/support/factories.js';
+export { contactBody, customerBody } from '@ccm/server/testing';

@@ -194,7 +194,11 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
       ) as Partial<CustomerValues>;
       if (Object.keys(changed).length === 0) return customer;
       const updatedAt = new Date();
-      await Customer.update({ ...changed, updatedAt }, { where: { id: customer.id }, transaction: asTransaction(uow) });
+      // `silent`: the stored updated_at is exactly the one answered, not Sequelize's own a moment later.
+      await Customer.update(
+        { ...changed, updatedAt },
+        { where: { id: customer.id }, transaction: asTransaction(uow), silent: true },
+      );
       return { ...customer, ...changed, updatedAt };
     },
 

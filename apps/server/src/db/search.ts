@@ -81,7 +81,7 @@ export function contactSearch(dialect: string, terms: readonly string[], alias: 
   // PostgreSQL: an IN subquery under OR would be a filter over a full scan; `= ANY(ARRAY(...))` is evaluated
   // once and then looked up in the customer_id index, next to the trigram indexes' scans. The customers are
   // matched one column and term at a time (a UNION): given all the LIKEs at once, the planner prices LOWER()
-  // as nearly free and scans the table (200 ms at 200,000 customers) rather than read the trigram indexes.
+  // as nearly free and scans the table rather than read the trigram indexes.
   const customers =
     dialect === 'postgres'
       ? `${alias}.customer_id = ANY (ARRAY(${CUSTOMER_COLUMNS.flatMap((c) =>

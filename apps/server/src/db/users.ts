@@ -85,7 +85,11 @@ export function usersRepo(rowLocks: boolean) {
       const changes = endSessions ? { ...values, sessionVersion: user.sessionVersion + 1 } : values;
       if (Object.keys(changes).length === 0) return user;
       const updatedAt = new Date();
-      await User.update({ ...changes, updatedAt }, { where: { id: user.id }, transaction: asTransaction(uow) });
+      // `silent`: the stored updated_at is exactly the one answered, not Sequelize's own a moment later.
+      await User.update(
+        { ...changes, updatedAt },
+        { where: { id: user.id }, transaction: asTransaction(uow), silent: true },
+      );
       return { ...user, ...changes, updatedAt };
     },
   };

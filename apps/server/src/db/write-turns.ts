@@ -2,12 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 
 /**
  * SQLite has one writer per database file. In a process, write transactions run one at a time (transaction.ts);
- * across cluster workers they would meet in SQLite's busy handler, which sleeps between its tries (up to
- * 100 ms each), so that a waiting writer sleeps through turns it could have had: with 2 workers, creates had
- * a p99 of 600 ms against 130 ms with one. Instead the primary hands out the turns, first come first served,
- * over the cluster's IPC channel: a round trip of a few tens of microseconds. A transaction asks once its
- * process's own queue has let it through, so each worker has at most one request waiting here (measured, 2 workers, 32
- * concurrent creates: p99 480-600 ms without turns, 170-230 ms with them, at the same throughput).
+ * across cluster workers they would meet in SQLite's busy handler, which sleeps between its tries, so that a
+ * waiting writer sleeps through turns it could have had. Instead the primary hands out the turns, first come first
+ * served, over the cluster's IPC channel: a round trip of a few tens of microseconds. A transaction asks once its
+ * process's own queue has let it through, so each worker has at most one request waiting here (figures:
+ * docs/benchmarks.md).
  */
 const TYPE = 'ccm:write-turn';
 

@@ -296,7 +296,7 @@ function buildOpenApiDocument() {
 let built: ReturnType<typeof buildOpenApiDocument> | undefined;
 
 /**
- * The document, built on its first request rather than at start-up: building it makes some 25 MB of
+ * The document, built on its first request rather than at start-up: building it makes a great many
  * short-lived objects, which would grow every worker's heap for a route most of them never serve.
  */
 export const openApiDocument = () => {

@@ -18,11 +18,14 @@ type Handler = (args: {
   body: unknown;
 }>;
 
-/** One REST input, as the operation takes it: the path id, the parsed query and the body, together. */
-const inputOf = ({ params, query, body }: Parameters<Handler>[0]) => ({
+/**
+ * One REST input, as the operation takes it: the path id, the query and the body, together, each only where the
+ * route declares it (ts-rest passes an undeclared query through unparsed: it must not reach the operation).
+ */
+const inputOf = (rpc: Rpc, { params, query, body }: Parameters<Handler>[0]) => ({
   ...(params?.id !== undefined ? { id: params.id } : {}),
-  ...query,
-  ...(body && typeof body === 'object' && !Array.isArray(body) ? body : {}),
+  ...(rpc.parts.query ? query : {}),
+  ...(rpc.parts.body && body && typeof body === 'object' && !Array.isArray(body) ? body : {}),
 });
 
 /** The REST answer of an operation's result: the route's status, the envelope, a list paged as the contract says. */
@@ -54,7 +57,7 @@ export function restRouter(services: Services, base: LinkBase) {
         address: args.req.ip,
         requestId: requestIdOf(args.res),
       };
-      return answer(rpc, op, await op.run(services, inputOf(args) as never, ctx), args.req, args.res, base);
+      return answer(rpc, op, await op.run(services, inputOf(rpc, args) as never, ctx), args.req, args.res, base);
     };
     setAt(router, name, handler);
   }

@@ -4,10 +4,10 @@ import { concurrencyLimit } from '../concurrency.js';
 // argon2id with the library's defaults (19 MiB, 2 passes): OWASP's recommended minimum.
 
 /**
- * At most the pool's size less two hashes at once (2 by default). Each runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says) with
- * 19 MiB of its own: a burst of logins would otherwise take every pool thread, so that node-sqlite3's
- * statements, which run there too, wait behind them, and hold 4 × 19 MiB that the allocator keeps after
- * (measured: peak RSS per worker 216-219 MB during the login benchmark).
+ * At most the pool's size less two hashes at once (2 by default). Each runs on libuv's thread pool (4 threads
+ * unless UV_THREADPOOL_SIZE says) with 19 MiB of its own: a burst of logins would otherwise take every pool
+ * thread, so that node-sqlite3's statements, which run there too, wait behind them, and the allocator would keep
+ * each hash's memory after (figures: docs/benchmarks.md).
  */
 const limited = concurrencyLimit(Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2));
 
