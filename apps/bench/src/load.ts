@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import autocannon, { type Result } from 'autocannon';
-import { type PeakRss, sampleRss, waitForIdle } from './rss.js';
+import { cpuTicks, type PeakRss, rssSupported, sampleRss, waitForIdle } from './rss.js';
 import type { BenchRequest } from './scenarios.js';
 
 export interface LoadResult {
@@ -16,6 +16,12 @@ export interface LoadResult {
   connectionErrors: number;
   /** Peak memory of the target's processes while it ran (when asked to sample a pid). */
   rss?: PeakRss;
+  /**
+   * CPU time the target's processes spent per answer, in microseconds, from the first second of the measured run
+   * to its end; the load generator shares the machine, so this is the steadier figure to compare builds by.
+   * Absent with background load (its work would be counted too).
+   */
+  cpuMicrosPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -42,6 +48,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const sampler = sampleRss(options.pid);
   let seconds = 0;
   let requests = 0;
+  let cpuFrom: { ticks: number; requests: number } | undefined;
   const instance = autocannon({
     url: options.url,
     connections: options.connections,
@@ -68,9 +75,11 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   instance.on('tick', (counter: { counter: number }) => {
     seconds += 1;
     requests += counter.counter;
+    if (!cpuFrom && settle && rssSupported) cpuFrom = { ticks: cpuTicks(options.pid), requests };
     options.progress?.('run', seconds, requests);
   });
   const result = await instance;
+  const cpu = cpuFrom && cpuPerRequest(cpuFrom, cpuTicks(options.pid), result.requests.total);
   const rss = sampler.stop();
   if (settle) await waitForIdle(options.pid);
   const statusCodes: Record<string, number> = {};
@@ -86,7 +95,14 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     timeouts: result.timeouts,
     connectionErrors: result.errors - result.timeouts,
     ...(rss ? { rss } : {}),
+    ...(cpu !== undefined ? { cpuMicrosPerRequest: cpu } : {}),
   };
+}
+
+/** Microseconds of CPU per answer between two readings (Linux counts 100 ticks a second). */
+function cpuPerRequest(from: { ticks: number; requests: number }, ticks: number, requests: number) {
+  const answered = requests - from.requests;
+  return answered > 0 ? ((ticks - from.ticks) * 10_000) / answered : undefined;
 }
 
 /**

@@ -52,6 +52,7 @@ export function table(report: Report): string {
     'p50 ms',
     'p99 ms',
     'errors',
+    'CPU µs/req',
     'node:http req/s',
     'vs node:http',
     'Express req/s',
@@ -59,7 +60,7 @@ export function table(report: Report): string {
     'peak RSS MB (primary / workers)',
   ];
   const rows = report.scenarios.map((s) => {
-    if (!s.server) return [s.name, '', '', '', '', '', '', '', '', '', `skipped: ${s.skipped ?? ''}`];
+    if (!s.server) return [s.name, '', '', '', '', '', '', '', '', '', '', `skipped: ${s.skipped ?? ''}`];
     const { server, http, express } = s;
     const rss = server.rss ? [server.rss.primary, ...server.rss.workers].map(mb).join(' / ') : 'n/a';
     return [
@@ -69,6 +70,7 @@ export function table(report: Report): string {
       server.requests > 0 ? ms(server.p50) : '–',
       server.requests > 0 ? ms(server.p99) : '–',
       int(server.errors),
+      server.cpuMicrosPerRequest !== undefined ? int(server.cpuMicrosPerRequest) : '–',
       http ? rate(http.requestsPerSecond) : '–',
       http ? percent(server.requestsPerSecond, http.requestsPerSecond) : '–',
       express ? rate(express.requestsPerSecond) : '–',
@@ -130,7 +132,8 @@ export function markdown(report: Report): string {
     table(report),
     '',
     'req/s: answers per second (any status); p50/p99: latency; errors: non-2xx answers, timeouts and connection',
-    'errors; vs node:http / vs Express: the server’s req/s as a share of a bare node:http server and of an',
+    'errors; CPU µs/req: the server processes’ CPU time per answer; vs node:http / vs Express: the server’s',
+    'req/s as a share of a bare node:http server and of an',
     'Express hello-world answering pre-built bytes of the same size with the same workers; peak RSS: the',
     'highest resident memory of each server process during the scenario.',
   ];

@@ -69,7 +69,7 @@ export function sampleRss(pid: number, everyMs = 200) {
 }
 
 /** CPU time used so far by a process and its children, in clock ticks (utime + stime of /proc/<pid>/stat). */
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   let total = 0;
   for (const p of [pid, ...childrenOf(pid)]) {
     try {

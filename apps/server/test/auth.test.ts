@@ -1,16 +1,17 @@
 import { contract } from '@ccm/contract';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../src/db/models/index.js';
 import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
+import { test } from './support/fixture.js';
 import { type Api, api, type Res } from './support/http.js';
-import { JWT_SECRET, PASSWORDS, startTestServer, type TestServer } from './support/server.js';
+import { JWT_SECRET, PASSWORDS, type TestServer } from './support/server.js';
 
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+// The file's server comes from the fixture (support/fixture.ts): started once, closed after the last test.
+test.beforeAll(({ server }) => {
+  t = server;
 });
-afterAll(() => t.close());
 
 const BAD_CREDENTIALS = 'No active account found with the given credentials';
 const NOT_PROVIDED = 'Authentication credentials were not provided.';

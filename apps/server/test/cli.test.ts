@@ -1,18 +1,19 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { test } from './support/fixture.js';
 import { api } from './support/http.js';
-import { PASSWORDS, startTestServer, type TestServer } from './support/server.js';
+import { PASSWORDS, type TestServer } from './support/server.js';
 
 // The command line on a running server's database (TEST_DATABASE_URL or SQLite): what a locked-out admin does.
 
 const SERVER_DIR = path.resolve(import.meta.dirname, '..');
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+// The file's server comes from the fixture (support/fixture.ts): started once, closed after the last test.
+test.beforeAll(({ server }) => {
+  t = server;
 });
-afterAll(() => t.close());
 
 /** `pnpm cli <args>` as the server's own process would run it, on the test server's database. */
 function cli(args: string[], env: Record<string, string> = {}) {

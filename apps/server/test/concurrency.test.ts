@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // Many requests at once through the real HTTP server: the invariants must hold whatever the interleaving,
 // and no request may end in a 5xx. Runs on every database (TEST_DATABASE_URL).
 
 const N = 50;
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+// The file's server comes from the fixture (support/fixture.ts): started once, closed after the last test.
+test.beforeAll(({ server }) => {
+  t = server;
 });
-afterAll(() => t.close());
 
 type ContactData = { id: number; email: string; wa_number: string; tp_number: string; is_primary: boolean };
 const contactsOf = async (customer: number): Promise<ContactData[]> =>

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { migrator } from '../src/db/migrate.js';
 import { SHARDS } from '../src/db/migrations/0004-counter-shards.js';
 import { freshDatabase, rawConnection, sqlNow } from './support/database.js';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // The counters the database keeps with triggers (migrations 0002-counters, 0004-counter-shards) against real
 // COUNT(*)s, after writes of every kind: through the API (single, bulk, concurrent, demotions, toggles, deletes,
@@ -17,14 +18,13 @@ import { startTestServer, type TestServer } from './support/server.js';
 let t: TestServer;
 let raw: Sequelize;
 let dialect: string;
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   raw = rawConnection(t.databaseUrl);
   dialect = raw.getDialect();
 });
 afterAll(async () => {
   await raw.close();
-  await t.close();
 });
 
 const select = (sql: string, db = raw) =>

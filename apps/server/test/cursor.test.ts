@@ -1,9 +1,10 @@
 import type { Contact } from '@ccm/contract';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/trpc/router.js';
 import { createContact, createCustomer } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // Keyset paging of the contact list (`cursor`): the same rows in the same order as page numbers give,
 // forwards and backwards, with filters, stable while rows are added, and every malformed cursor a 400.
@@ -19,8 +20,8 @@ let t: TestServer;
 let customers: number[];
 const ORDERINGS = ['created_at', '-created_at', 'email', '-email', 'id', '-id'];
 
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   customers = [(await createCustomer(t.staff)).id, (await createCustomer(t.staff)).id];
   // 23 contacts over two customers, some inactive, e-mails not in creation order, several per millisecond
   // (a bulk create) so that created_at ties are broken by id.
@@ -40,7 +41,6 @@ beforeAll(async () => {
   const res = await t.staff.post('/api/contacts/bulk-create/', { contacts: items });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
 });
-afterAll(() => t.close());
 
 async function get(path: string): Promise<Page> {
   const res = await t.staff.get(path);

@@ -1,21 +1,21 @@
 import { type Sequelize, UniqueConstraintError } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rawConnection, sqlNow } from './support/database.js';
 import { createContact, createCustomer } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // Writes that go around the service, straight to the database: the database itself must refuse a second
 // primary contact or a duplicate value, on every dialect.
 
 let t: TestServer;
 let raw: Sequelize;
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   raw = rawConnection(t.databaseUrl);
 });
 afterAll(async () => {
   await raw.close();
-  await t.close();
 });
 
 async function insertContact(values: {

@@ -1,9 +1,10 @@
 import { ErrorEnvelopeSchema } from '@ccm/contract';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { routes } from '../src/http/routeTable.js';
 import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // Generated and mutated requests to every route of the contract: wrong types, missing and extra fields,
 // huge strings, unicode, SQL and script fragments, odd numbers, bad paths and ids. Whatever arrives, the
@@ -12,8 +13,8 @@ import { startTestServer, type TestServer } from './support/server.js';
 let t: TestServer;
 const ids = { customers: [] as number[], contacts: [] as number[] };
 
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   for (let i = 0; i < 3; i++) {
     const customer = await createCustomer(t.staff);
     ids.customers.push(customer.id);
@@ -21,7 +22,6 @@ beforeAll(async () => {
       ids.contacts.push((await createContact(t.staff, customer.id, { is_primary: k === 0 })).id);
   }
 });
-afterAll(() => t.close());
 
 /** Everything the API can show of the database, as one string. */
 async function snapshot(): Promise<string> {

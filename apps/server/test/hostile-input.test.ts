@@ -1,17 +1,18 @@
 import { routeEntries } from '@ccm/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { operations } from './support/adapters.js';
 import { createContact, createCustomer } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // What an attacker or a careless client sends, on every database (TEST_DATABASE_URL): each gets a 4xx in the
 // adapter's error format, and nothing is written.
 
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+// The file's server comes from the fixture (support/fixture.ts): started once, closed after the last test.
+test.beforeAll(({ server }) => {
+  t = server;
 });
-afterAll(() => t.close());
 
 /** Operations whose input names a record by `id`. */
 const byId = routeEntries()

@@ -2,11 +2,12 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { RouteMetadata } from '@ccm/contract';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../src/http/routeTable.js';
 import { contactBody, customerBody } from './support/factories.js';
+import { test } from './support/fixture.js';
 import { type Api, api, type Res } from './support/http.js';
-import { PASSWORDS, startTestServer, type TestServer } from './support/server.js';
+import { PASSWORDS, type TestServer } from './support/server.js';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
@@ -17,13 +18,12 @@ type Json = any;
 let t: TestServer;
 let doc: Json;
 
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   const res = await t.anon.get('/api/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body;
 });
-afterAll(() => t?.close());
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

@@ -1,9 +1,10 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type Answer, operations } from './support/adapters.js';
 import { rawConnection } from './support/database.js';
 import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // Every read-modify-write operation, sent 6 or more times at once through REST and through tRPC, on every
 // database (TEST_DATABASE_URL): the final state must be one that the answers, applied in some order, explain.
@@ -13,13 +14,12 @@ const N = 6;
 type Contact = { id: number; email: string; wa_number: string; tp_number: string };
 let t: TestServer;
 let raw: Sequelize;
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   raw = rawConnection(t.databaseUrl);
 });
 afterAll(async () => {
   await raw.close();
-  await t.close();
 });
 
 const parallel = (n: number, call: (i: number) => Promise<Answer>) =>

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Contact, Customer } from '@ccm/contract';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { contactSearch } from '../src/db/search.js';
 import { rawConnection } from './support/database.js';
 import { createContact, createCustomer, customerBody } from './support/factories.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // The list searches as the indexes of migration 0003 answer them (FTS5 trigram tables on SQLite, pg_trgm on
 // PostgreSQL, a scan on MariaDB): the same answers as a LIKE scan, whatever the path, and an index kept in
@@ -13,13 +14,12 @@ import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
 let raw: Sequelize;
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   raw = rawConnection(t.databaseUrl);
 });
 afterAll(async () => {
   await raw.close();
-  await t.close();
 });
 
 /** A lower-case string no other row holds (letters only, so that it survives every field's rules). */

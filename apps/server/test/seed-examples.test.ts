@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { test } from './support/fixture.js';
+import type { TestServer } from './support/server.js';
 
 // The example requests of seed-api.md, sent as written; each answer must have the example's shape: the same
 // keys at every level, with values of the same JSON types.
@@ -48,8 +49,8 @@ function shape(v: Json): unknown {
 }
 
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+test.beforeAll(async ({ server }) => {
+  t = server;
   // The seed's examples use customers 1 and 2.
   for (const [username, first, nic] of [
     ['johndoe', 'John', '123456789V'],
@@ -65,7 +66,6 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
   }
 });
-afterAll(() => t.close());
 
 describe('the examples of seed-api.md', () => {
   it('2. create contact', async () => {

@@ -1,15 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCustomer, customerBody } from './support/factories.js';
+import { test } from './support/fixture.js';
 import { type Api, api, type Res } from './support/http.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import type { TestServer } from './support/server.js';
 
 // User administration (admin only) and the password change, over REST against the live server.
 
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+// The file's server comes from the fixture (support/fixture.ts): started once, closed after the last test.
+test.beforeAll(({ server }) => {
+  t = server;
 });
-afterAll(() => t.close());
 
 const FORBIDDEN = 'You do not have permission to perform this action.';
 const NOT_PROVIDED = 'Authentication credentials were not provided.';

@@ -1,14 +1,15 @@
 import type { Contact } from '@ccm/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContact, createCustomer } from './support/factories.js';
+import { test } from './support/fixture.js';
 import type { Res } from './support/http.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import type { TestServer } from './support/server.js';
 
 let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
+// The file's server comes from the fixture (support/fixture.ts): started once, closed after the last test.
+test.beforeAll(({ server }) => {
+  t = server;
 });
-afterAll(() => t.close());
 
 const CONTACT_KEYS = [
   'contact_info',
