@@ -70,6 +70,13 @@ const get = (ctx: ScenarioContext, path: () => string) => () => ({
   path: path(),
   headers: ctx.headers,
 });
+/** A login with the bench user's password: no access token, so none of the other requests' headers. */
+const login = (ctx: ScenarioContext) => () => ({
+  method: 'POST' as const,
+  path: '/api/auth/token/',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(ctx.credentials),
+});
 const json = (ctx: ScenarioContext) => ({ ...ctx.headers, 'content-type': 'application/json' });
 const post = (ctx: ScenarioContext, path: () => string, body?: () => unknown) => () => ({
   method: 'POST' as const,
@@ -170,12 +177,7 @@ const UNDER_IMPORTS: Scenario[] = [
   }),
   underImports('login', 'log in (password check, then a refresh-token write)', {
     write: true,
-    requests: (ctx) => () => ({
-      method: 'POST',
-      path: '/api/auth/token/',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ctx.credentials),
-    }),
+    requests: login,
   }),
   underImports('get-contact', 'get a contact by id', {
     write: false,
@@ -189,12 +191,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'login',
     title: 'log in (POST auth/token/)',
     write: true,
-    requests: (ctx) => () => ({
-      method: 'POST',
-      path: '/api/auth/token/',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ctx.credentials),
-    }),
+    requests: login,
   },
   {
     name: 'get-contact',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrator } from '../src/db/migrate.js';
 import { SHARDS } from '../src/db/migrations/0004-counter-shards.js';
 import { freshDatabase, rawConnection, sqlNow } from './support/database.js';
@@ -18,13 +18,10 @@ import type { TestServer } from './support/server.js';
 let t: TestServer;
 let raw: Sequelize;
 let dialect: string;
-test.beforeAll(async ({ server }) => {
+test.beforeAll(({ server, raw: connection }) => {
   t = server;
-  raw = rawConnection(t.databaseUrl);
+  raw = connection;
   dialect = raw.getDialect();
-});
-afterAll(async () => {
-  await raw.close();
 });
 
 const select = (sql: string, db = raw) =>

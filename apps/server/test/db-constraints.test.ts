@@ -1,6 +1,6 @@
 import { type Sequelize, UniqueConstraintError } from 'sequelize';
-import { afterAll, describe, expect, it } from 'vitest';
-import { rawConnection, sqlNow } from './support/database.js';
+import { describe, expect, it } from 'vitest';
+import { sqlNow } from './support/database.js';
 import { createContact, createCustomer } from './support/factories.js';
 import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
@@ -10,12 +10,9 @@ import type { TestServer } from './support/server.js';
 
 let t: TestServer;
 let raw: Sequelize;
-test.beforeAll(async ({ server }) => {
+test.beforeAll(({ server, raw: connection }) => {
   t = server;
-  raw = rawConnection(t.databaseUrl);
-});
-afterAll(async () => {
-  await raw.close();
+  raw = connection;
 });
 
 async function insertContact(values: {

@@ -1,7 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADAPTERS, type Answer, operations } from './support/adapters.js';
-import { rawConnection } from './support/database.js';
 import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
 import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
@@ -14,12 +13,9 @@ const N = 6;
 type Contact = { id: number; email: string; wa_number: string; tp_number: string };
 let t: TestServer;
 let raw: Sequelize;
-test.beforeAll(async ({ server }) => {
+test.beforeAll(({ server, raw: connection }) => {
   t = server;
-  raw = rawConnection(t.databaseUrl);
-});
-afterAll(async () => {
-  await raw.close();
+  raw = connection;
 });
 
 const parallel = (n: number, call: (i: number) => Promise<Answer>) =>

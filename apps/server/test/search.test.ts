@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Contact, Customer } from '@ccm/contract';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contactSearch } from '../src/db/search.js';
-import { rawConnection } from './support/database.js';
 import { createContact, createCustomer, customerBody } from './support/factories.js';
 import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
@@ -14,12 +13,9 @@ import type { TestServer } from './support/server.js';
 
 let t: TestServer;
 let raw: Sequelize;
-test.beforeAll(async ({ server }) => {
+test.beforeAll(({ server, raw: connection }) => {
   t = server;
-  raw = rawConnection(t.databaseUrl);
-});
-afterAll(async () => {
-  await raw.close();
+  raw = connection;
 });
 
 /** A lower-case string no other row holds (letters only, so that it survives every field's rules). */

@@ -178,30 +178,11 @@ describe('configuration from .env', () => {
 
 describe('logs for a person', () => {
   it('LOG_FORMAT=pretty (the default on a terminal): a line of text per event, no JSON', async () => {
-    const p = await new Promise<{ out: string; code: number | null }>((resolve) => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-pretty-'));
-      const child = spawn(process.execPath, ['--import', TSX, path.join(SERVER_DIR, 'src/main.ts')], {
-        cwd: SERVER_DIR,
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'test',
-          HOST: '127.0.0.1',
-          PORT: '0',
-          DATA_DIR: dataDir,
-          LOG_FORMAT: 'pretty',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        out += c;
-        if (out.includes('Docs:')) child.kill('SIGINT');
-      });
-      child.on('exit', (code) => {
-        fs.rmSync(dataDir, { recursive: true, force: true });
-        resolve({ out, code });
-      });
-    });
+    const server = await spawnServer({ LOG_FORMAT: 'pretty' });
+    server.child.kill('SIGINT');
+    const { code } = await server.exited;
+    await server.dispose();
+    const p = { code, out: server.output() };
     expect(p.code).toBe(0);
     expect(p.out).toMatch(/INFO.*listening/);
     expect(p.out).toMatch(/INFO.*stopped/);

@@ -90,15 +90,16 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     running = false;
   });
 
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 60_000) =>
-    new Promise<LogLine>((resolve, reject) => {
+  /** Resolves with what `found` answers once it answers something, as the process writes; fails if it exits. */
+  const waitUntil = <T>(found: () => T | undefined, what: string, timeoutMs: number) =>
+    new Promise<T>((resolve, reject) => {
       const check = () => {
-        const found = lines.find(match);
-        if (found) return done(() => resolve(found));
+        const value = found();
+        if (value !== undefined) return done(() => resolve(value));
         if (!running) done(() => reject(new Error(`server exited; stderr:\n${err}`)));
       };
       const timer = setTimeout(
-        () => done(() => reject(new Error(`no such log line within ${timeoutMs} ms; stderr:\n${err}`))),
+        () => done(() => reject(new Error(`no such ${what} within ${timeoutMs} ms; stderr:\n${err}`))),
         timeoutMs,
       );
       const done = (settle: () => void) => {
@@ -109,11 +110,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       waiters.add(check);
       check();
     });
-
-  const waitForOutput = async (match: RegExp, timeoutMs = 30_000) => {
-    await waitForLog(() => match.test(all), timeoutMs);
-    return all;
-  };
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 60_000) =>
+    waitUntil(() => lines.find(match), 'log line', timeoutMs);
+  const waitForOutput = (match: RegExp, timeoutMs = 30_000) =>
+    waitUntil(() => (match.test(all) ? all : undefined), 'output', timeoutMs);
 
   const dispose = async () => {
     if (running) {
@@ -124,9 +124,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   };
 
   try {
-    const listening = await waitForLog((l) => l.msg === 'listening');
+    // The start banner names the address in every log format; JSON logs also say it in their 'listening' line.
+    const banner = /API:\s+(\S+)\/api\/\n/.exec(await waitForOutput(/API:\s+\S+\/api\/\n/));
     return {
-      url: String(listening.url).replace(/\/api\/$/, ''),
+      url: banner![1]!,
       child,
       dataDir,
       databaseFile,
