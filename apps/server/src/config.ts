@@ -85,11 +85,13 @@ const EnvSchema = z.object({
   LOGIN_WINDOW_SECONDS: seconds.default(15 * 60),
   /** Requests per minute per signed-in user, or per client address without a token (0: no limit). */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** How long the answer of a request with an Idempotency-Key is kept for its repeats. */
+  IDEMPOTENCY_KEY_TTL_SECONDS: seconds.default(24 * 60 * 60),
   /** A request still unanswered after this long gets 503. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  /** How often each server process removes what is no longer needed (expired or revoked refresh tokens). */
+  /** How often each server process removes what is no longer needed (spent refresh tokens, expired idempotency keys). */
   MAINTENANCE_INTERVAL_SECONDS: seconds.default(5 * 60),
   /** At most this many rows removed per task and run. */
   MAINTENANCE_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
@@ -173,6 +175,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       requestsPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    idempotencyKeyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000, batch: e.MAINTENANCE_BATCH_SIZE },

@@ -20,6 +20,10 @@ export interface CallContext {
   /** The client's address, as Express sees it (`trust proxy`). */
   address?: string;
   requestId?: string;
+  /** The request's `If-Match` header: a conditional write (services/preconditions.ts). */
+  ifMatch?: string;
+  /** The request's `Idempotency-Key` header (services/idempotency.ts). */
+  idempotencyKey?: string;
 }
 
 /** What a route's service call answers: a page for a list, nothing for a 204 or a `data: null`, else the data. */
@@ -52,6 +56,13 @@ export interface Operation<R, Result = ResultOf<DataOf<R>>> {
   status?(result: Result): number;
   /** The envelope's `success` when it may be false on a success status (207). */
   success?(result: Result): boolean;
+  /** A versioned record's version: REST sends it as the answer's ETag (and answers 304 to a GET that has it). */
+  version?(result: Result): number;
+  /**
+   * Why an Idempotency-Key is ignored here: an answer that holds tokens is never stored (docs/api.md). Every other
+   * write stores its answer under the key.
+   */
+  unkeyed?: string;
 }
 
 export type AnyOperation = Operation<AppRoute, unknown>;
@@ -60,15 +71,30 @@ export type OperationTable<C> = { [K in keyof C]: C[K] extends AppRoute ? Operat
 
 /** The caller of a route whose access needs a signed-in user (the adapters have checked it). */
 const caller = (ctx: CallContext): Principal => ctx.principal!;
+const versioned = { version: (record: { version: number }) => record.version };
+const TOKENS = 'its answer holds tokens, which are never stored';
 
 export const operations: OperationTable<Contract> = {
   auth: {
-    login: { message: 'Login successful', run: (s, input, ctx) => s.auth.login(input, { address: ctx.address }) },
-    refresh: { message: 'Token refreshed successfully', run: (s, input) => s.auth.refresh(input.refresh) },
-    logout: { message: 'Logged out successfully', run: (s, input) => s.auth.logout(input.refresh) },
+    login: {
+      message: 'Login successful',
+      unkeyed: TOKENS,
+      run: (s, input, ctx) => s.auth.login(input, { address: ctx.address }),
+    },
+    refresh: {
+      message: 'Token refreshed successfully',
+      unkeyed: TOKENS,
+      run: (s, input) => s.auth.refresh(input.refresh),
+    },
+    logout: {
+      message: 'Logged out successfully',
+      unkeyed: 'a spent refresh token stays spent: a repeat is refused as the first one was not',
+      run: (s, input) => s.auth.logout(input.refresh),
+    },
     me: { message: 'User retrieved successfully', run: (s, _, ctx) => s.auth.me(caller(ctx)) },
     changePassword: {
       message: 'Password changed successfully',
+      unkeyed: TOKENS,
       run: (s, input, ctx) => s.auth.changePassword(caller(ctx), input),
     },
   },
@@ -84,11 +110,22 @@ export const operations: OperationTable<Contract> = {
   },
   customers: {
     list: { message: 'Customers retrieved successfully', run: (s, input) => s.customers.list(input) },
-    create: { message: 'Customer created successfully', run: (s, input) => s.customers.create(input) },
-    get: { message: 'Customer retrieved successfully', run: (s, input) => s.customers.get(input.id) },
-    update: { message: 'Customer updated successfully', run: (s, { id, ...body }) => s.customers.update(id, body) },
-    patch: { message: 'Customer updated successfully', run: (s, { id, ...body }) => s.customers.update(id, body) },
-    delete: { message: 'Customer deleted successfully', run: (s, input) => s.customers.remove(input.id) },
+    create: { message: 'Customer created successfully', ...versioned, run: (s, input) => s.customers.create(input) },
+    get: { message: 'Customer retrieved successfully', ...versioned, run: (s, input) => s.customers.get(input.id) },
+    update: {
+      message: 'Customer updated successfully',
+      ...versioned,
+      run: (s, { id, ...body }, ctx) => s.customers.update(id, body, ctx.ifMatch),
+    },
+    patch: {
+      message: 'Customer updated successfully',
+      ...versioned,
+      run: (s, { id, ...body }, ctx) => s.customers.update(id, body, ctx.ifMatch),
+    },
+    delete: {
+      message: 'Customer deleted successfully',
+      run: (s, input, ctx) => s.customers.remove(input.id, ctx.ifMatch),
+    },
     contacts: {
       message: 'Customer contacts retrieved successfully',
       run: (s, input) => s.contacts.ofCustomer(input.id),
@@ -100,7 +137,11 @@ export const operations: OperationTable<Contract> = {
   },
   contacts: {
     list: { message: 'Contacts retrieved successfully', run: (s, input) => s.contacts.list(input) },
-    create: { message: 'Customer contact created successfully', run: (s, input) => s.contacts.create(input) },
+    create: {
+      message: 'Customer contact created successfully',
+      ...versioned,
+      run: (s, input) => s.contacts.create(input),
+    },
     stats: { message: 'Contact statistics retrieved successfully', run: (s) => s.contacts.stats() },
     bulkCreate: {
       run: (s, input) => s.contacts.bulkCreate(input.contacts),
@@ -111,13 +152,29 @@ export const operations: OperationTable<Contract> = {
       status: (r) => (r.errors.length === 0 ? 201 : 207),
       success: (r) => r.errors.length === 0,
     },
-    get: { message: 'Contact retrieved successfully', run: (s, input) => s.contacts.get(input.id) },
-    update: { message: 'Contact updated successfully', run: (s, { id, ...body }) => s.contacts.update(id, body) },
-    patch: { message: 'Contact updated successfully', run: (s, { id, ...body }) => s.contacts.update(id, body) },
-    delete: { message: 'Contact deleted successfully', run: (s, input) => s.contacts.remove(input.id) },
-    setPrimary: { message: 'Contact set as primary successfully', run: (s, input) => s.contacts.setPrimary(input.id) },
+    get: { message: 'Contact retrieved successfully', ...versioned, run: (s, input) => s.contacts.get(input.id) },
+    update: {
+      message: 'Contact updated successfully',
+      ...versioned,
+      run: (s, { id, ...body }, ctx) => s.contacts.update(id, body, ctx.ifMatch),
+    },
+    patch: {
+      message: 'Contact updated successfully',
+      ...versioned,
+      run: (s, { id, ...body }, ctx) => s.contacts.update(id, body, ctx.ifMatch),
+    },
+    delete: {
+      message: 'Contact deleted successfully',
+      run: (s, input, ctx) => s.contacts.remove(input.id, ctx.ifMatch),
+    },
+    setPrimary: {
+      message: 'Contact set as primary successfully',
+      ...versioned,
+      run: (s, input, ctx) => s.contacts.setPrimary(input.id, ctx.ifMatch),
+    },
     toggleStatus: {
-      run: (s, input) => s.contacts.toggleStatus(input.id),
+      ...versioned,
+      run: (s, input, ctx) => s.contacts.toggleStatus(input.id, ctx.ifMatch),
       message: (c) => `Contact ${c.is_active ? 'activated' : 'deactivated'} successfully`,
     },
   },
@@ -137,6 +194,34 @@ export const operations: OperationTable<Contract> = {
     page: { message: 'API reference', run: async () => docsPage },
   },
 };
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** What an operation answered, and whether it is a stored answer given again (Idempotency-Key). */
+export interface Performed {
+  result: unknown;
+  replayed: boolean;
+}
+
+/**
+ * Runs an operation for either adapter: a write with an Idempotency-Key, by a signed-in user, runs once per user and
+ * key (services/idempotency.ts), its answer stored; anything else simply runs.
+ */
+export async function perform(
+  services: Services,
+  { name, route }: { name: string; route: AppRoute },
+  op: AnyOperation,
+  input: unknown,
+  ctx: CallContext,
+): Promise<Performed> {
+  const run = () => op.run(services, input as never, ctx);
+  const userId = ctx.principal?.userId;
+  if (ctx.idempotencyKey === undefined || op.unkeyed || userId === undefined || !WRITES.has(route.method)) {
+    return { result: await run(), replayed: false };
+  }
+  const call = { userId, key: ctx.idempotencyKey, operation: name, input, ifMatch: ctx.ifMatch };
+  return services.idempotency.run(call, run);
+}
 
 /** The entry of the operation table at a route's dotted name (`contacts.setPrimary`). */
 export function operationAt(name: string): AnyOperation {

@@ -64,10 +64,16 @@ export async function startServer(
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const stopMaintenance = startMaintenance([{ name: 'refresh-tokens', run: (n) => services.auth.pruneTokens(n) }], {
-    ...config.maintenance,
-    logger,
-  });
+  const stopMaintenance = startMaintenance(
+    [
+      { name: 'refresh-tokens', run: (n) => services.auth.pruneTokens(n) },
+      { name: 'idempotency-keys', run: (n) => services.idempotency.prune(n) },
+    ],
+    {
+      ...config.maintenance,
+      logger,
+    },
+  );
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 

@@ -80,6 +80,7 @@ describe('all items valid', () => {
       },
       created_at: expect.stringMatching(ISO_Z),
       updated_at: expect.stringMatching(ISO_Z),
+      version: 1,
     });
     expect(created[1]).toMatchObject({
       customer: b.id,

@@ -61,6 +61,7 @@ describe('create', () => {
         },
         created_at: expect.stringMatching(ISO_Z),
         updated_at: expect.stringMatching(ISO_Z),
+        version: 1,
       },
     });
     expect(Number.isInteger(res.body.data.id) && res.body.data.id > 0).toBe(true);

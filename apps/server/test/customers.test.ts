@@ -25,6 +25,7 @@ const CUSTOMER_KEYS = [
   'phone_number',
   'updated_at',
   'username',
+  'version',
 ];
 
 let tag = 0;
@@ -327,7 +328,8 @@ describe('PATCH /api/customers/{id}/', () => {
     const res = await t.staff.patch(`/api/customers/${c.id}/`, { last_name: 'Newname' });
     expect(res.status).toBe(200);
     expect(res.body.message).toBe('Customer updated successfully');
-    const { updated_at: _u, ...before } = c;
+    const { updated_at: _u, version, ...before } = c;
+    expect(res.body.data.version).toBe(version + 1);
     expect(res.body.data).toMatchObject({ ...before, last_name: 'Newname', full_name: 'Old Newname' });
     expect(res.body.data.updated_at).toMatch(ISO_UTC);
     expect(Date.parse(res.body.data.updated_at)).toBeGreaterThanOrEqual(Date.parse(c.updated_at));

@@ -316,15 +316,8 @@ describe('headers', () => {
     for (const r of responses) expect(r.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('sends no ETag on JSON answers', async () => {
-    const c = await createCustomer(t.staff);
-    for (const path of [
-      '/api/health/',
-      '/api/ready/',
-      '/api/customers/',
-      `/api/customers/${c.id}/`,
-      '/api/contacts/',
-    ]) {
+  it('sends no ETag on JSON answers but a versioned record (no hashing of every answer)', async () => {
+    for (const path of ['/api/health/', '/api/ready/', '/api/customers/', '/api/contacts/']) {
       const res = await t.staff.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);

@@ -229,6 +229,7 @@ describe('real responses of every route match the document', () => {
       contact_info: { email: 'a@example.com', whatsapp: '+94771234567', telephone: '+94112345678', is_primary: true },
       created_at: '2024-01-01T00:00:00.000Z',
       updated_at: '2024-01-01T00:00:00.000Z',
+      version: 1,
     };
     expect(validate({ success: true, message: 'ok', data: contact })).toBe(true);
     expect(validate({ success: true, message: 'ok', data: { ...contact, is_active: 'yes' } })).toBe(false);

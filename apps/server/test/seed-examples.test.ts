@@ -3,7 +3,8 @@ import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
 
 // The example requests of seed-api.md, sent as written; each answer must have the example's shape: the same
-// keys at every level, with values of the same JSON types.
+// keys at every level, with values of the same JSON types. ccm adds one field to the seed's records: `version`
+// (docs/api.md, "Retries and concurrent edits").
 
 const contactExample = {
   id: 1,
@@ -18,6 +19,7 @@ const contactExample = {
   contact_info: { email: 'x', whatsapp: 'x', telephone: 'x', is_primary: true },
   created_at: '2025-09-25T10:30:00Z',
   updated_at: '2025-09-25T10:30:00Z',
+  version: 1,
 };
 const customerExample = {
   id: 1,
@@ -29,6 +31,7 @@ const customerExample = {
   full_name: 'John Doe',
   nic: '123456789V',
   is_verified: true,
+  version: 1,
   contacts: [contactExample],
   primary_contact: contactExample,
 };

@@ -23,6 +23,7 @@ const CONTACT_KEYS = [
   'is_primary',
   'tp_number',
   'updated_at',
+  'version',
   'wa_number',
 ];
 const WITH_CONTACTS_KEYS = [
@@ -37,6 +38,7 @@ const WITH_CONTACTS_KEYS = [
   'nic',
   'primary_contact',
   'username',
+  'version',
 ];
 
 const ids = (list: { id: number }[]) => list.map((x) => x.id);

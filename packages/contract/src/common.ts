@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'idempotency_mismatch'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
@@ -26,6 +29,8 @@ export const ErrorEnvelopeSchema = z.object({
   message: z.string(),
   errors: FieldErrorsSchema.optional(),
   request_id: z.string().optional(),
+  /** With a 412 (a stale `If-Match`): the record's current ETag, also in the `ETag` header. */
+  current_etag: z.string().optional(),
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
 
@@ -154,6 +159,12 @@ export const SearchQuerySchema = z.string().trim().max(200, 'At most 200 charact
 
 /** ISO 8601 in UTC with a `Z`. */
 export const TimestampSchema = z.string().datetime();
+
+/**
+ * A record's version: 1 when made, one more with every change (its customer's name or username included, for a
+ * contact). `GET` of the record sends it as its strong `ETag` (`"7"`); `If-Match: "7"` makes a write conditional.
+ */
+export const VersionSchema = z.number().int().positive();
 
 export const EmailSchema = z
   .string(REQUIRED_STRING)

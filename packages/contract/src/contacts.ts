@@ -11,6 +11,7 @@ import {
   queryOf,
   SearchQuerySchema,
   TimestampSchema,
+  VersionSchema,
 } from './common.js';
 import { CustomerRefSchema, CustomerSchema } from './customers.js';
 
@@ -35,6 +36,7 @@ export const ContactSchema = z.object({
   }),
   created_at: TimestampSchema,
   updated_at: TimestampSchema,
+  version: VersionSchema,
 });
 export type Contact = z.infer<typeof ContactSchema>;
 
@@ -149,6 +151,7 @@ export const CustomerWithContactsSchema = CustomerSchema.pick({
   full_name: true,
   nic: true,
   is_verified: true,
+  version: true,
 }).extend({
   contacts: z.array(ContactSchema),
   primary_contact: ContactSchema.nullable(),

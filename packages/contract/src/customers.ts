@@ -11,6 +11,7 @@ import {
   SearchQuerySchema,
   TimestampSchema,
   UsernameSchema,
+  VersionSchema,
 } from './common.js';
 
 const name = z
@@ -36,6 +37,7 @@ export const CustomerSchema = z.object({
   is_active: z.boolean(),
   created_at: TimestampSchema,
   updated_at: TimestampSchema,
+  version: VersionSchema,
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 

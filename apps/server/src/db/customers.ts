@@ -30,11 +30,12 @@ export interface CustomerRecord extends CustomerValues {
   customerId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  version: number;
 }
 
 // The hot reads (customer contacts, customers with contacts) as SQL through the reader (reads.ts).
 const SELECT_CUSTOMERS = `SELECT id, customer_id, username, email, first_name, last_name, nic, phone_number, address,
-  is_verified, is_active, created_at, updated_at FROM customers`;
+  is_verified, is_active, created_at, updated_at, version FROM customers`;
 
 function customerRecord(r: Row): CustomerRecord {
   return {
@@ -51,6 +52,7 @@ function customerRecord(r: Row): CustomerRecord {
     isActive: asBoolean(r.is_active),
     createdAt: asDate(r.created_at),
     updatedAt: asDate(r.updated_at),
+    version: asNumber(r.version),
   };
 }
 
@@ -72,6 +74,7 @@ const recordOf = (c: Customer): CustomerRecord => ({
   isActive: Boolean(c.isActive),
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
+  version: c.version,
 });
 
 /** What the customer-row locks of contact writes need: a reader, and whether the database locks rows. */
@@ -106,6 +109,33 @@ export async function lockForContactWrites({ read, rowLocks }: LockDb, ids: numb
 /** Locks these customers' rows (only the lock: a contact write of theirs is about to read its contact). */
 export async function lockCustomerRows({ read }: LockDb, ids: number[], uow: UnitOfWork): Promise<void> {
   for (const id of boundIds(ids)) await read.selectIn(uow, 'SELECT id FROM customers WHERE id = ? FOR UPDATE', [id]);
+}
+
+async function updateCustomer(
+  sequelize: Sequelize,
+  customer: CustomerRecord,
+  values: Partial<CustomerValues>,
+  uow: UnitOfWork,
+): Promise<CustomerRecord> {
+  const changed = Object.fromEntries(
+    Object.entries(values).filter(([k, v]) => v !== customer[k as keyof CustomerValues]),
+  ) as Partial<CustomerValues>;
+  if (Object.keys(changed).length === 0) return customer;
+  const updatedAt = new Date();
+  const transaction = asTransaction(uow);
+  // `silent`: the stored updated_at is exactly the one answered, not Sequelize's own a moment later.
+  await Customer.update(
+    { ...changed, updatedAt, version: sequelize.literal('version + 1') },
+    { where: { id: customer.id }, transaction, silent: true },
+  );
+  // Its contacts show its name and username: their representations, and so their versions, change with them.
+  if (changed.firstName !== undefined || changed.lastName !== undefined || changed.username !== undefined) {
+    await sequelize.query('UPDATE contacts SET version = version + 1 WHERE customer_id = ?', {
+      replacements: [customer.id],
+      transaction,
+    });
+  }
+  return { ...customer, ...changed, updatedAt, version: customer.version + 1 };
 }
 
 /** The customers table: the list through the model (its search: search.ts), the hot reads as SQL, the writes. */
@@ -187,20 +217,9 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
       return recordOf(customer);
     },
 
-    /** Writes the values; `updated_at` moves only with a change. Answers the customer as it now is. */
-    async update(customer: CustomerRecord, values: Partial<CustomerValues>, uow: UnitOfWork) {
-      const changed = Object.fromEntries(
-        Object.entries(values).filter(([k, v]) => v !== customer[k as keyof CustomerValues]),
-      ) as Partial<CustomerValues>;
-      if (Object.keys(changed).length === 0) return customer;
-      const updatedAt = new Date();
-      // `silent`: the stored updated_at is exactly the one answered, not Sequelize's own a moment later.
-      await Customer.update(
-        { ...changed, updatedAt },
-        { where: { id: customer.id }, transaction: asTransaction(uow), silent: true },
-      );
-      return { ...customer, ...changed, updatedAt };
-    },
+    /** Writes the values; `updated_at` and the version move only with a change. Answers the customer as it now is. */
+    update: (customer: CustomerRecord, values: Partial<CustomerValues>, uow: UnitOfWork) =>
+      updateCustomer(sequelize, customer, values, uow),
 
     /** Deletes the customer; its contacts go with it (ON DELETE CASCADE). */
     async remove(id: number, uow: UnitOfWork) {

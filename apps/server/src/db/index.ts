@@ -3,6 +3,7 @@ import { connectionOptions, type Database, type DatabaseOptions, openDatabase } 
 import { type ContactsRepo, contactsRepo } from './contacts/index.js';
 import { type CountersRepo, countersRepo } from './counters.js';
 import { type CustomersRepo, customersRepo } from './customers.js';
+import { type IdempotencyRepo, idempotencyRepo } from './idempotency.js';
 import { counted, inFlight } from './in-flight.js';
 import { migrate } from './migrate.js';
 import { type OutageReport, outageWatch } from './outage.js';
@@ -24,11 +25,12 @@ export type {
 export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export { isUnavailable, violatedColumns } from './errors.js';
+export type { Claim, ClaimTimes, KeyedRequest, KeyId } from './idempotency.js';
 export type { OutageReport } from './outage.js';
 export { fitsId } from './reads.js';
 export type { RefreshTokenRecord } from './refresh-tokens.js';
 export type { SeedContact, SeedCustomer } from './seed.js';
-export type { UnitOfWork } from './transaction.js';
+export { type CommitHook, type UnitOfWork, withCommitHook } from './transaction.js';
 export type { UserRecord, UserState } from './users.js';
 
 /**
@@ -43,6 +45,8 @@ export interface Store {
   counters: CountersRepo;
   users: ReturnType<typeof usersRepo>;
   refreshTokens: ReturnType<typeof refreshTokensRepo>;
+  /** Idempotency-Keys: claims and stored answers (migration 0006). */
+  idempotency: IdempotencyRepo;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
   seed: SeedRepo;
   transaction<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T>;
@@ -75,6 +79,7 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
     counters: counted(counters, calls),
     users: counted(usersRepo(db.dialect !== 'sqlite'), calls),
     refreshTokens: counted(refreshTokensRepo(), calls),
+    idempotency: counted(idempotencyRepo(sequelize, read, db.dialect), calls),
     seed: seedRepo(sequelize),
     transaction,
     ping: () => transaction((uow) => readiness(sequelize).touch(uow)),

@@ -5,6 +5,7 @@ import * as counters from './migrations/0002-counters.js';
 import * as search from './migrations/0003-search.js';
 import * as counterShards from './migrations/0004-counter-shards.js';
 import * as accounts from './migrations/0005-accounts.js';
+import * as versions from './migrations/0006-versions-idempotency.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -13,6 +14,7 @@ const migrations = [
   { name: '0003-search', ...search },
   { name: '0004-counter-shards', ...counterShards },
   { name: '0005-accounts', ...accounts },
+  { name: '0006-versions-idempotency', ...versions },
 ];
 
 export function migrator(sequelize: Sequelize) {

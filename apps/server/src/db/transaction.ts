@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Sequelize, Transaction } from 'sequelize';
 import { concurrencyLimit } from '../concurrency.js';
 import { inWriteTurn } from './write-turns.js';
@@ -28,6 +29,21 @@ function isRetryable(err: unknown): boolean {
   );
 }
 
+/**
+ * A write to make in the first transaction a call commits, after its work and before its commit: an idempotent
+ * request's stored answer (services/idempotency.ts), so that the change and its answer commit together or not at
+ * all. `committed` holds what that transaction answered, once it has committed.
+ */
+export interface CommitHook {
+  beforeCommit(uow: UnitOfWork, value: unknown): Promise<void>;
+  committed?: { value: unknown };
+}
+
+const commitHooks = new AsyncLocalStorage<CommitHook>();
+
+/** Runs `call` with `hook` for the first transaction it commits. */
+export const withCommitHook = <T>(hook: CommitHook, call: () => Promise<T>): Promise<T> => commitHooks.run(hook, call);
+
 const sqliteWriters = new WeakMap<Sequelize, ReturnType<typeof concurrencyLimit>>();
 
 /**
@@ -42,10 +58,15 @@ const sqliteWriters = new WeakMap<Sequelize, ReturnType<typeof concurrencyLimit>
  */
 export async function inTransaction<T>(sequelize: Sequelize, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
   const sqlite = sequelize.getDialect() === 'sqlite';
+  const current = commitHooks.getStore();
+  const hook = current && !current.committed ? current : undefined;
   const once = () =>
-    sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, (t) =>
-      work(t as unknown as UnitOfWork),
-    );
+    sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, async (t) => {
+      const uow = t as unknown as UnitOfWork;
+      const value = await work(uow);
+      await hook?.beforeCommit(uow, value);
+      return value;
+    });
   const attempt = async (): Promise<T> => {
     for (let n = 1; ; n++) {
       try {
@@ -56,11 +77,15 @@ export async function inTransaction<T>(sequelize: Sequelize, work: (uow: UnitOfW
       }
     }
   };
-  if (!sqlite) return attempt();
+  const committed = (value: T) => {
+    if (hook) hook.committed = { value };
+    return value;
+  };
+  if (!sqlite) return attempt().then(committed);
   let oneAtATime = sqliteWriters.get(sequelize);
   if (!oneAtATime) {
     oneAtATime = concurrencyLimit(1);
     sqliteWriters.set(sequelize, oneAtATime);
   }
-  return oneAtATime(() => inWriteTurn(attempt));
+  return oneAtATime(() => inWriteTurn(attempt)).then(committed);
 }

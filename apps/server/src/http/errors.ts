@@ -13,8 +13,11 @@ export const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  idempotency_mismatch: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
@@ -87,6 +90,8 @@ export function errorHeaders(appError: AppError): Record<string, string> {
   const headers: Record<string, string> = {};
   if (appError.code === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer realm="api"';
   if (appError.retryAfterSeconds !== undefined) headers['Retry-After'] = String(appError.retryAfterSeconds);
+  if (appError.currentEtag !== undefined) headers.ETag = appError.currentEtag;
+  if (appError.replayed) headers['Idempotent-Replayed'] = 'true';
   return headers;
 }
 
@@ -97,6 +102,7 @@ export function sendError(res: Response, appError: AppError): void {
     success: false,
     message: appError.message,
     ...(appError.fields ? { errors: appError.fields } : {}),
+    ...(appError.currentEtag !== undefined ? { current_etag: appError.currentEtag } : {}),
   };
   res.status(statusOf[appError.code]).json(body);
 }

@@ -1,8 +1,9 @@
 import { contract, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
 import { initServer } from '@ts-rest/express';
 import type { Request, Response } from 'express';
-import { type AnyOperation, type CallContext, operationAt, setAt } from '../operations.js';
+import { type AnyOperation, type CallContext, operationAt, type Performed, perform, setAt } from '../operations.js';
 import type { Paged, Services } from '../services/index.js';
+import { etagOf, noneMatchHits } from '../services/preconditions.js';
 import { principalOf } from './authenticate.js';
 import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
@@ -28,8 +29,25 @@ const inputOf = (rpc: Rpc, { params, query, body }: Parameters<Handler>[0]) => (
   ...(rpc.parts.body && body && typeof body === 'object' && !Array.isArray(body) ? body : {}),
 });
 
-/** The REST answer of an operation's result: the route's status, the envelope, a list paged as the contract says. */
-function answer(rpc: Rpc, op: AnyOperation, result: unknown, req: Request, res: Response, base: LinkBase) {
+/**
+ * The REST answer of an operation's result: the route's status, the envelope, a list paged as the contract says; a
+ * versioned record's ETag (and 304 to a GET whose If-None-Match has it); `Idempotent-Replayed` on a stored answer.
+ */
+function answer(
+  rpc: Rpc,
+  op: AnyOperation,
+  { result, replayed }: Performed,
+  req: Request,
+  res: Response,
+  base: LinkBase,
+) {
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  const version = op.version?.(result);
+  if (version !== undefined) {
+    res.setHeader('ETag', etagOf(version));
+    if (req.method === 'GET' && noneMatchHits(req.get('if-none-match'), version))
+      return { status: 304, body: undefined };
+  }
   const status = op.status?.(result) ?? rpc.status;
   if (status === 204) return { status, body: undefined };
   if (!rpc.envelope) return { status, body: result };
@@ -48,18 +66,21 @@ function answer(rpc: Rpc, op: AnyOperation, result: unknown, req: Request, res: 
 /** The REST adapter: every route of the contract, each served by its entry in the operation table. */
 export function restRouter(services: Services, base: LinkBase) {
   const router: Record<string, unknown> = {};
-  for (const { name, route } of routeEntries(contract)) {
-    const op = operationAt(name);
-    const rpc = rpcOf(route);
+  for (const entry of routeEntries(contract)) {
+    const op = operationAt(entry.name);
+    const rpc = rpcOf(entry.route);
     const handler: Handler = async (args) => {
+      const { req, res } = args;
       const ctx: CallContext = {
-        principal: principalOf(args.res),
-        address: args.req.ip,
-        requestId: requestIdOf(args.res),
+        principal: principalOf(res),
+        address: req.ip,
+        requestId: requestIdOf(res),
+        ifMatch: req.get('if-match'),
+        idempotencyKey: req.get('idempotency-key'),
       };
-      return answer(rpc, op, await op.run(services, inputOf(rpc, args) as never, ctx), args.req, args.res, base);
+      return answer(rpc, op, await perform(services, entry, op, inputOf(rpc, args), ctx), req, res, base);
     };
-    setAt(router, name, handler);
+    setAt(router, entry.name, handler);
   }
   return initServer().router(contract, router as never);
 }

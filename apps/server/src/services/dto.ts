@@ -39,6 +39,7 @@ export function contactDto(
     },
     created_at: contact.createdAt.toISOString(),
     updated_at: contact.updatedAt.toISOString(),
+    version: contact.version,
   };
 }
 
@@ -58,6 +59,7 @@ export function customerDto(c: CustomerRecord): CustomerDto {
     is_active: c.isActive,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
+    version: c.version,
   };
 }
 
@@ -79,6 +81,7 @@ export function customerWithContactsDto(c: CustomerRecord, contacts: ContactDto[
     full_name: fullName(c),
     nic: c.nic,
     is_verified: c.isVerified,
+    version: c.version,
     contacts,
     primary_contact: contacts.find((x) => x.is_primary && x.is_active) ?? null,
   };

@@ -8,16 +8,30 @@ import { isUnavailable, violatedColumns } from '../db/index.js';
  */
 export type { ErrorCode };
 
+/** What some errors carry besides their message: the adapters send it as headers (and the 412's body). */
+export interface ErrorDetails {
+  /** precondition_failed: the record's current ETag. */
+  currentEtag?: string;
+  /** The stored answer of an earlier request with the same Idempotency-Key, given again. */
+  replayed?: boolean;
+}
+
 export class AppError extends Error {
+  readonly currentEtag?: string;
+  readonly replayed?: boolean;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly fields?: FieldErrors,
-    /** When to try again (rate_limited): the adapters send it as `Retry-After`. */
+    /** When to try again (rate_limited, unavailable, conflict): the adapters send it as `Retry-After`. */
     readonly retryAfterSeconds?: number,
+    details: ErrorDetails = {},
   ) {
     super(message);
     this.name = 'AppError';
+    if (details.currentEtag !== undefined) this.currentEtag = details.currentEtag;
+    if (details.replayed) this.replayed = true;
   }
 }
 

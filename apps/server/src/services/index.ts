@@ -5,6 +5,7 @@ import { authService } from './auth/index.js';
 import { contactsService } from './contacts/index.js';
 import { customersService } from './customers/index.js';
 import { asAppError } from './errors.js';
+import { type IdempotencySettings, idempotency } from './idempotency.js';
 import { type Limiters, noLimit, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
 import { usersService } from './users.js';
@@ -17,6 +18,7 @@ export { hasNext, type Paged } from './pagination.js';
 
 export interface ServiceSettings {
   phoneRegion: string;
+  idempotency: IdempotencySettings;
   tokens: TokenSettings;
   /** Login throttling and the general rate limit; none when absent. */
   limiters?: Limiters;
@@ -37,6 +39,8 @@ export function createServices(store: Store, settings: ServiceSettings) {
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
     users: usersService(store, accounts),
+    /** Idempotency-Key: one run per user and key, its answer stored with its change. */
+    idempotency: idempotency(store, settings.idempotency),
     /** Readiness: a write to the database commits, or `unavailable` (503 with Retry-After). */
     ready: () =>
       store.ping().catch((err: unknown) => {

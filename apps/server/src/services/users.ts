@@ -46,14 +46,14 @@ export function usersService(store: Store, accounts: AccountStates) {
       if (await store.users.byUsername(username)) throw validationError({ username: [DUPLICATE] });
       const passwordHash = await hashPassword(password);
       const email = input.email ?? `${username}@localhost`;
-      const user = await store
-        .transaction((t) => store.users.create({ username, email, passwordHash, role }, t))
+      // The answer is the transaction's own value (an Idempotency-Key's stored answer commits with the user).
+      return store
+        .transaction(async (t) => userAccountDto(await store.users.create({ username, email, passwordHash, role }, t)))
         .catch((err: unknown) => {
           // A concurrent create of the same username: the unique index decides.
           if (violatedColumns(err)) throw validationError({ username: [DUPLICATE] });
           throw err;
         });
-      return userAccountDto(user);
     },
 
     /**
@@ -80,10 +80,10 @@ export function usersService(store: Store, accounts: AccountStates) {
         const deactivated = patch.is_active === false && target.isActive;
         const updated = await store.users.update(target, values, t, deactivated);
         if (deactivated) await store.refreshTokens.revokeUser(target.id, t);
-        return updated;
+        return userAccountDto(updated);
       });
       accounts.changed(id);
-      return userAccountDto(user);
+      return user;
     },
 
     /**

@@ -39,7 +39,14 @@ export function trpcEndpoint(services: Services, options: { bodyLimit: string; l
         const appError = toAppError(err);
         throw appError ? trpcErrorOf(appError) : err;
       }
-      return { authorization: req.headers.authorization, address: req.ip, requestId: requestIdOf(res) };
+      return {
+        authorization: req.headers.authorization,
+        address: req.ip,
+        requestId: requestIdOf(res),
+        ifMatch: req.get('if-match'),
+        idempotencyKey: req.get('idempotency-key'),
+        replayed: () => res.setHeader('Idempotent-Replayed', 'true'),
+      };
     },
     // WWW-Authenticate on a 401, Retry-After on a 429: the same headers as REST.
     responseMeta: ({ errors }) => ({ headers: Object.assign({}, ...errors.map((e) => errorHeaders(appErrorOf(e)))) }),

@@ -1,7 +1,7 @@
 import { contract, type RouteMetadata, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
 import { initTRPC } from '@trpc/server';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeep } from '../http/body.js';
-import { operationAt, setAt } from '../operations.js';
+import { operationAt, perform, setAt } from '../operations.js';
 import { AppError, type Paged, type Services } from '../services/index.js';
 import { asTRPCError, errorFormatter } from './errors.js';
 import type { AppRouter } from './router.js';
@@ -49,7 +49,8 @@ function answer(rpc: Rpc, result: unknown) {
  */
 export function createAppRouter(services: Services): AppRouter {
   const record: Record<string, unknown> = {};
-  for (const { name, route } of routeEntries(contract)) {
+  for (const entry of routeEntries(contract)) {
+    const { name, route } = entry;
     const op = operationAt(name);
     const rpc = rpcOf(route);
     const metadata = route.metadata as RouteMetadata;
@@ -61,8 +62,11 @@ export function createAppRouter(services: Services): AppRouter {
       .use(async ({ ctx, next }) => next({ ctx: { principal: await services.admit(metadata.access, ctx) } }));
     if (rpc.input) procedure = procedure.input(rpc.input) as unknown as typeof procedure;
     if (rpc.output) procedure = procedure.output(rpc.output) as unknown as typeof procedure;
-    const resolve = async ({ input, ctx }: { input: unknown; ctx: Context & { principal?: unknown } }) =>
-      answer(rpc, await op.run(services, (input ?? {}) as never, ctx as never));
+    const resolve = async ({ input, ctx }: { input: unknown; ctx: Context & { principal?: unknown } }) => {
+      const { result, replayed } = await perform(services, entry, op, input ?? {}, ctx as never);
+      if (replayed) ctx.replayed?.();
+      return answer(rpc, result);
+    };
     const built = rpc.kind === 'query' ? procedure.query(resolve) : procedure.mutation(resolve);
     setAt(record, name, built);
   }

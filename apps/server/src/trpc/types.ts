@@ -11,6 +11,12 @@ export interface Context {
   address?: string;
   /** This request's `X-Request-Id`. */
   requestId?: string;
+  /** The `If-Match` header: a conditional mutation, as in REST. */
+  ifMatch?: string;
+  /** The `Idempotency-Key` header: a mutation run once per key, as in REST. */
+  idempotencyKey?: string;
+  /** Marks the answer as a stored one given again (`Idempotent-Replayed: true`). */
+  replayed?: () => void;
 }
 
 /** `error.data` of every tRPC error answer. */
@@ -26,6 +32,8 @@ export interface ErrorData {
   fieldErrors?: FieldErrors;
   /** Seconds to wait before trying again (rate_limited; also in the `Retry-After` header). */
   retryAfterSeconds?: number;
+  /** With PRECONDITION_FAILED (a stale `If-Match`): the record's current ETag. */
+  currentEtag?: string;
   /** The request's `X-Request-Id`: quote it when reporting an internal error. */
   requestId?: string;
 }

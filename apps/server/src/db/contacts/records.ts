@@ -26,12 +26,13 @@ export interface ContactRecord extends ContactValues {
   customerId: number;
   createdAt: Date;
   updatedAt: Date;
+  version: number;
   customer: { id: number; firstName: string; lastName: string; username: string; customerId: string | null };
 }
 
 // The hot reads, as SQL sent through the reader (reads.ts): one join, the columns every contact answer shows.
 export const CONTACT_COLUMNS = `c.id, c.customer_id, c.email, c.wa_number, c.tp_number, c.is_primary, c.is_active,
-  c.created_at, c.updated_at, u.first_name, u.last_name, u.username, u.customer_id AS customer_code`;
+  c.created_at, c.updated_at, c.version, u.first_name, u.last_name, u.username, u.customer_id AS customer_code`;
 export const FROM_CONTACTS = 'FROM contacts c JOIN customers u ON u.id = c.customer_id';
 export const SELECT_CONTACTS = `SELECT ${CONTACT_COLUMNS} ${FROM_CONTACTS}`;
 export const BY_CUSTOMER_ORDER = 'ORDER BY c.is_primary DESC, c.created_at DESC, c.id DESC';
@@ -59,6 +60,7 @@ export function contactRecord(r: Row): ContactRecord {
     isActive: asBoolean(r.is_active),
     createdAt: asDate(r.created_at),
     updatedAt: asDate(r.updated_at),
+    version: asNumber(r.version),
     customer: customerOf(r, customerId),
   };
 }

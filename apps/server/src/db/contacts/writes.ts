@@ -64,6 +64,7 @@ export async function insertRows(
         isActive: r.isActive,
         createdAt: now,
         updatedAt: now,
+        version: 1,
       });
     });
   }
@@ -79,7 +80,7 @@ export async function demotePrimaries(
 ) {
   // Plain SQL: Model.update builds and validates an instance first, for one flag and the timestamp.
   const bind: unknown[] = [...customerIds];
-  let sql = `UPDATE contacts SET is_primary = FALSE, updated_at = ${sequelize.escape(new Date())}
+  let sql = `UPDATE contacts SET is_primary = FALSE, version = version + 1, updated_at = ${sequelize.escape(new Date())}
     WHERE customer_id IN (${customerIds.map((_, i) => `$${i + 1}`).join(', ')}) AND is_primary = TRUE`;
   if (exceptId !== undefined) {
     bind.push(exceptId);
@@ -90,7 +91,8 @@ export async function demotePrimaries(
 
 /**
  * Writes the values that differ from the contact's and returns it as it now is; nothing changed, nothing written
- * (as a model's update: `updated_at` moves only with a change).
+ * (as a model's update: `updated_at` and the version move only with a change). The contact's row is locked (or,
+ * on SQLite, the write lock held) since it was read, so its version is the one read, plus one.
  */
 export async function update(
   { sequelize }: ContactsDb,
@@ -102,14 +104,15 @@ export async function update(
   if (changed.length === 0) return contact;
   const now = new Date();
   await sequelize.query(
-    `UPDATE contacts SET ${changed.map((k) => `${VALUE_COLUMNS[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
+    `UPDATE contacts SET ${changed.map((k) => `${VALUE_COLUMNS[k]} = ?`).join(', ')}, updated_at = ?, version = version + 1
+     WHERE id = ?`,
     {
       replacements: [...changed.map((k) => values[k]), now, contact.id],
       transaction: asTransaction(uow),
       type: QueryTypes.UPDATE,
     },
   );
-  return { ...contact, ...values, updatedAt: now };
+  return { ...contact, ...values, updatedAt: now, version: contact.version + 1 };
 }
 
 export async function remove(id: number, uow: UnitOfWork): Promise<boolean> {

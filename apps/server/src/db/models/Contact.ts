@@ -30,6 +30,10 @@ export class Contact extends Model {
   @Column({ type: DataType.BOOLEAN, allowNull: false, defaultValue: true })
   declare isActive: boolean;
 
+  /** 1 when made, one more with every change (migration 0006): the record's ETag. */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 1 })
+  declare version: number;
+
   @CreatedAt
   @Column(DataType.DATE(3))
   declare createdAt: Date;

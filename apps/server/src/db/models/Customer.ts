@@ -40,6 +40,10 @@ export class Customer extends Model {
   @HasMany(() => Contact, { foreignKey: 'customerId', onDelete: 'CASCADE' })
   declare contacts?: Contact[];
 
+  /** 1 when made, one more with every change (migration 0006): the record's ETag. */
+  @Column({ type: DataType.INTEGER, allowNull: false, defaultValue: 1 })
+  declare version: number;
+
   @CreatedAt
   @Column(DataType.DATE(3))
   declare createdAt: Date;

@@ -1,10 +1,4 @@
-import {
-  type BulkCreateResult,
-  type BulkItemError,
-  ContactCreateSchema,
-  type Contact as ContactDto,
-  type FieldErrors,
-} from '@ccm/contract';
+import { type BulkCreateResult, type BulkItemError, ContactCreateSchema, type FieldErrors } from '@ccm/contract';
 import type { ContactCustomer, ContactValues, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js';
@@ -88,6 +82,8 @@ function acceptItems(
   return { accepted, primaries: [...primaryOf.keys()] };
 }
 
+type Written = NonNullable<Awaited<ReturnType<typeof write>>>;
+
 /** Checks the parsed items under their customers' locks and writes those that pass, with one multi-row insert. */
 async function write({ store }: ContactDeps, parsed: Item[], failures: Map<number, FieldErrors>, t: UnitOfWork) {
   const customerIds = [...new Set(parsed.map((p) => p.customerId))];
@@ -124,24 +120,31 @@ async function write({ store }: ContactDeps, parsed: Item[], failures: Map<numbe
  * against the items before it. What passes is written with one multi-row insert, in one transaction that holds the
  * customers' locks from the checks to the insert. Nothing written is a 400 naming each item's fields.
  */
+/**
+ * Each item is checked on its own: its shape, its numbers, its customer, and its values against the database and
+ * against the items before it. What passes is written with one multi-row insert, in one transaction that holds the
+ * customers' locks from the checks to the insert. Nothing written is a 400 naming each item's fields.
+ */
 export async function bulkCreate(deps: ContactDeps, items: unknown[]): Promise<BulkCreateResult> {
   const failures = new Map<number, FieldErrors>();
   const parsed = parseItems(items, deps.phoneRegion, failures);
-  const written =
-    parsed.length === 0 ? undefined : await deps.store.transaction((t) => write(deps, parsed, failures, t));
-  // The answers are built after the commit: on SQLite the write lock is held only as long as the writes.
-  const created: ContactDto[] = written
-    ? written.rows.map((row) => contactDto(row, written.customers.get(row.customerId)))
-    : [];
-  const errors: BulkItemError[] = [...failures.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, fieldErrors]) => ({ index, errors: fieldErrors }));
-  if (created.length === 0) {
-    const fields: FieldErrors = {};
-    for (const e of errors) {
-      for (const [field, messages] of Object.entries(e.errors)) fields[`contacts.${e.index}.${field}`] = messages;
-    }
-    throw validationError(fields, 'No contacts were created.');
+  const answer = (written: Written | undefined): BulkCreateResult => {
+    const created = written ? written.rows.map((row) => contactDto(row, written.customers.get(row.customerId))) : [];
+    const errors: BulkItemError[] = [...failures.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, fieldErrors]) => ({ index, errors: fieldErrors }));
+    if (created.length === 0) throw noneCreated(errors);
+    return { created_contacts: created, errors };
+  };
+  if (parsed.length === 0) return answer(undefined);
+  // The answer is the transaction's own value: an Idempotency-Key's stored answer commits with the rows.
+  return deps.store.transaction(async (t) => answer(await write(deps, parsed, failures, t)));
+}
+
+function noneCreated(errors: BulkItemError[]) {
+  const fields: FieldErrors = {};
+  for (const e of errors) {
+    for (const [field, messages] of Object.entries(e.errors)) fields[`contacts.${e.index}.${field}`] = messages;
   }
-  return { created_contacts: created, errors };
+  return validationError(fields, 'No contacts were created.');
 }

@@ -1,8 +1,9 @@
 import type { ContactCreateSchema, Contact as ContactDto, ContactPatchSchema, FieldErrors } from '@ccm/contract';
 import type { z } from 'zod';
-import type { ContactValues } from '../../db/index.js';
+import type { ContactValues, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, notFound, validationError } from '../errors.js';
+import { checkIfMatch } from '../preconditions.js';
 import {
   CONTACT_NOT_FOUND,
   type ContactDeps,
@@ -65,13 +66,20 @@ function changedValues(data: PatchData, phones: { waNumber?: string; tpNumber?: 
   };
 }
 
-/** PUT (all contact fields given) and PATCH (some), on the contact read under its customer's lock. */
-export async function update({ store, phoneRegion }: ContactDeps, id: number, data: PatchData): Promise<ContactDto> {
+/**
+ * PUT (all contact fields given) and PATCH (some), on the contact read under its customer's lock; with `ifMatch`,
+ * only if the contact is still at that version.
+ */
+export async function update(
+  { store, phoneRegion }: ContactDeps,
+  id: number,
+  data: PatchData,
+  ifMatch?: string,
+): Promise<ContactDto> {
   const errors: FieldErrors = {};
   const phones = normalizePhones(data, phoneRegion, errors);
   return store.transaction(async (t) => {
-    const contact = await store.contacts.lockForWrite(id, t);
-    if (!contact) throw notFound(CONTACT_NOT_FOUND);
+    const contact = await lockedContact(store, id, t, ifMatch);
     if (data.customer !== undefined && data.customer !== contact.customerId) {
       addFieldError(errors, 'customer', 'The customer of a contact cannot be changed.');
     }
@@ -97,15 +105,25 @@ export async function update({ store, phoneRegion }: ContactDeps, id: number, da
   });
 }
 
-export async function remove({ store }: ContactDeps, id: number): Promise<void> {
-  if (!(await store.transaction((t) => store.contacts.remove(id, t)))) throw notFound(CONTACT_NOT_FOUND);
+/** The contact, its customer's row locked; 404 if there is none, 412 if `ifMatch` names another version. */
+async function lockedContact(store: ContactDeps['store'], id: number, t: UnitOfWork, ifMatch: string | undefined) {
+  const contact = await store.contacts.lockForWrite(id, t);
+  if (!contact) throw notFound(CONTACT_NOT_FOUND);
+  checkIfMatch(ifMatch, contact.version);
+  return contact;
+}
+
+export async function remove({ store }: ContactDeps, id: number, ifMatch?: string): Promise<void> {
+  await store.transaction(async (t) => {
+    if (ifMatch !== undefined) await lockedContact(store, id, t, ifMatch);
+    if (!(await store.contacts.remove(id, t))) throw notFound(CONTACT_NOT_FOUND);
+  });
 }
 
 /** Makes the contact primary and demotes the previous primary, in one transaction. */
-export async function setPrimary({ store }: ContactDeps, id: number): Promise<ContactDto> {
+export async function setPrimary({ store }: ContactDeps, id: number, ifMatch?: string): Promise<ContactDto> {
   return store.transaction(async (t) => {
-    const contact = await store.contacts.lockForWrite(id, t);
-    if (!contact) throw notFound(CONTACT_NOT_FOUND);
+    const contact = await lockedContact(store, id, t, ifMatch);
     if (contact.isPrimary) return contactDto(contact);
     await store.contacts.demotePrimaries([contact.customerId], t, id);
     const updated = await store.contacts.update(contact, { isPrimary: true }, t).catch((e) => {
@@ -115,10 +133,9 @@ export async function setPrimary({ store }: ContactDeps, id: number): Promise<Co
   });
 }
 
-export async function toggleStatus({ store }: ContactDeps, id: number): Promise<ContactDto> {
+export async function toggleStatus({ store }: ContactDeps, id: number, ifMatch?: string): Promise<ContactDto> {
   return store.transaction(async (t) => {
-    const contact = await store.contacts.lockForWrite(id, t);
-    if (!contact) throw notFound(CONTACT_NOT_FOUND);
+    const contact = await lockedContact(store, id, t, ifMatch);
     return contactDto(await store.contacts.update(contact, { isActive: !contact.isActive }, t));
   });
 }

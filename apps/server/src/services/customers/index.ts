@@ -10,8 +10,8 @@ export function customersService(store: Store, settings: { phoneRegion: string }
     list: (query: Parameters<typeof list>[1]) => list(deps, query),
     get: (id: number) => get(deps, id),
     create: (data: Parameters<typeof create>[1]) => create(deps, data),
-    update: (id: number, data: Parameters<typeof update>[2]) => update(deps, id, data),
-    remove: (id: number) => remove(deps, id),
+    update: (id: number, data: Parameters<typeof update>[2], ifMatch?: string) => update(deps, id, data, ifMatch),
+    remove: (id: number, ifMatch?: string) => remove(deps, id, ifMatch),
   };
 }
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CustomerValues } from '../../db/index.js';
 import { customerDto } from '../dto.js';
 import { notFound, validationError } from '../errors.js';
+import { checkIfMatch } from '../preconditions.js';
 import { type CustomerDeps, checkUnique, customerDuplicate, NOT_FOUND, toValues } from './rules.js';
 
 export async function create(
@@ -22,17 +23,19 @@ export async function create(
   });
 }
 
-/** PUT (the required fields given) and PATCH (some); omitted fields keep their value. */
+/** PUT (the required fields given) and PATCH (some); omitted fields keep their value. With `ifMatch`, conditional. */
 export async function update(
   { store, phoneRegion }: CustomerDeps,
   id: number,
   data: z.output<typeof CustomerPatchSchema>,
+  ifMatch?: string,
 ): Promise<CustomerDto> {
   const errors: FieldErrors = {};
   const values = toValues(data, phoneRegion, errors);
   return store.transaction(async (t) => {
     const customer = await store.customers.lock(id, t);
     if (!customer) throw notFound(NOT_FOUND);
+    checkIfMatch(ifMatch, customer.version);
     if (Object.keys(errors).length > 0) throw validationError(errors);
     await checkUnique(store, values, t, id);
     const updated = await store.customers.update(customer, values, t).catch((e) => {
@@ -42,8 +45,14 @@ export async function update(
   });
 }
 
-/** Deletes the customer and, with it, its contacts. */
-export async function remove({ store }: CustomerDeps, id: number): Promise<void> {
-  const removed = await store.transaction((t) => store.customers.remove(id, t));
-  if (!removed) throw notFound(NOT_FOUND);
+/** Deletes the customer and, with it, its contacts; with `ifMatch`, only if it is still at that version. */
+export async function remove({ store }: CustomerDeps, id: number, ifMatch?: string): Promise<void> {
+  await store.transaction(async (t) => {
+    if (ifMatch !== undefined) {
+      const customer = await store.customers.lock(id, t);
+      if (!customer) throw notFound(NOT_FOUND);
+      checkIfMatch(ifMatch, customer.version);
+    }
+    if (!(await store.customers.remove(id, t))) throw notFound(NOT_FOUND);
+  });
 }
