@@ -1,12 +1,14 @@
 import { defineConfig } from 'tsup';
 
 /**
- * ESM (`dist/index.js`) and CommonJS (`dist/index.cjs`) with their declarations (`.d.ts`, `.d.cts`).
+ * Two entry points, each as ESM (`dist/index.js`, `dist/trpc.js`) and CommonJS (`.cjs`) with their declarations
+ * (`.d.ts`, `.d.cts`): `@ccm/sdk` (REST) and `@ccm/sdk/trpc`, so that only the second loads @trpc/client. Each
+ * bundle stands alone (no shared chunk): the few helpers both use are in both.
  * `@ccm/contract` is private to the monorepo: its code and its types are bundled in, so the published package
  * needs only public dependencies (@ts-rest/core, zod, the tRPC client).
  */
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/trpc.ts'],
   format: ['esm', 'cjs'],
   target: 'es2022',
   platform: 'neutral',

@@ -1,25 +1,16 @@
 import { type Contract, contract, routeEntries, type TokenPair } from '@ccm/contract';
-import {
-  type ApiFetcherArgs,
-  type AppRoute,
-  type AppRouter,
-  type InitClientReturn,
-  initClient,
-  isAppRoute,
-} from '@ts-rest/core';
-import { CcmApiError } from './errors.js';
+import { type ApiFetcherArgs, type AppRoute, type InitClientReturn, initClient } from '@ts-rest/core';
+import type { CcmApiError } from './errors.js';
+import { createFetch } from './fetch.js';
+import { type RawRouter, throwOnError, wrapRouter } from './methods.js';
+import { iterate } from './paging.js';
+import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
+import { createSender, type FetchLike } from './send.js';
 import { Session } from './session.js';
+import { type SessionApi, sessionApi } from './session-api.js';
 import { MemoryTokenStore, type TokenStore, type Tokens } from './tokens.js';
-import {
-  createTransport,
-  type FetchLike,
-  type RetryOptions,
-  THROW_ON_ERROR,
-  type TransportArgs,
-  type TransportOptions,
-  type TransportResponse,
-} from './transport.js';
-import type { CallOptions, Methods } from './types.js';
+import { createTransport, type TransportOptions, type TransportResponse } from './transport.js';
+import type { CallOptions, ListQuery, Methods, Page, WithEtag } from './types.js';
 
 export interface ClientOptions {
   /**
@@ -37,7 +28,10 @@ export interface ClientOptions {
   refreshLeewaySeconds?: number;
   /** Time budget of each call, retries included (default 30,000 ms; `0` for none). */
   timeoutMs?: number;
-  /** Retries of GET, PUT and DELETE after a network error or a 502/503/504 (default 2); `false` for none. */
+  /**
+   * Retries (default 2, full-jitter backoff from 200 ms up to 5 s, `Retry-After` honoured up to 60 s): after a 429,
+   * and after a network error or a 502/503/504 for GET, PUT, DELETE and every keyed call; `false` for none.
+   */
   retry?: RetryOptions | false;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
@@ -66,30 +60,39 @@ type Api = Methods<Contract>;
 type SessionRoutes = 'login' | 'refresh' | 'logout';
 const SESSION_ROUTES: readonly string[] = ['login', 'refresh', 'logout'] satisfies SessionRoutes[];
 
+/** The methods `K` of a router, resolving with the record and its `etag`. */
+type Tagged<M, K extends keyof M> = {
+  [P in keyof M]: P extends K
+    ? M[P] extends (...args: infer A) => Promise<infer R>
+      ? (...args: A) => Promise<WithEtag<R>>
+      : M[P]
+    : M[P];
+};
+
+/** Every record of a list matching `query`, page after page by cursor (`for await (const c of ...iterate(q))`). */
+export type Iterate<R extends AppRoute, T> = (
+  query?: ListQuery<R>,
+  options?: CallOptions,
+) => AsyncGenerator<T, void, undefined>;
+
+type ContactsApi = Tagged<Api['contacts'], 'get' | 'create' | 'update' | 'patch' | 'setPrimary' | 'toggleStatus'> & {
+  iterate: Iterate<Contract['contacts']['list'], Awaited<ReturnType<Api['contacts']['get']>>>;
+};
+type CustomersApi = Tagged<Api['customers'], 'get' | 'create' | 'update' | 'patch'> & {
+  iterate: Iterate<Contract['customers']['list'], Awaited<ReturnType<Api['customers']['get']>>>;
+};
+
 /**
  * The client: one method per operation of the contract (`client.contacts.list()`, `client.customers.get()`...),
  * plus the session. New operations in the contract appear here without a change to the SDK.
  */
-export type CcmClient = Omit<Api, 'auth'> & { auth: Omit<Api['auth'], SessionRoutes> } & SessionApi;
-
-export interface SessionApi {
-  /** Signs in: keeps the token pair in the token store and resolves with it (and the user). */
-  login(username: string, password: string, options?: CallOptions): Promise<TokenPair>;
-  /** Revokes the refresh token on the server and forgets the tokens (forgotten even if the server is unreachable). */
-  logout(options?: CallOptions): Promise<void>;
-  /** Renews the access token now (it is otherwise renewed when needed); resolves with the new pair. */
-  refresh(): Promise<Tokens>;
-  /** A valid access token (renewed first when close to expiry), or undefined when signed out. */
-  getAccessToken(options?: { signal?: AbortSignal }): Promise<string | undefined>;
-  /** The current tokens, or null. */
-  getTokens(): Promise<Tokens | null>;
-  /** Replaces the tokens (null signs out locally, without telling the server). */
-  setTokens(tokens: Tokens | null): Promise<void>;
+export type CcmClient = Omit<Api, 'auth' | 'contacts' | 'customers'> & {
+  auth: Omit<Api['auth'], SessionRoutes>;
+  contacts: ContactsApi;
+  customers: CustomersApi;
   /** The ts-rest client: `{ status, body, headers }` for every answer (headers such as `X-Total-Count`). */
   raw: RawClient;
-}
-
-const DEFAULT_RETRY: Required<RetryOptions> = { retries: 2, minDelayMs: 200, maxDelayMs: 5000 };
+} & SessionApi;
 
 /**
  * A typed client of the ccm API. Every method resolves with the `data` of the success envelope and rejects with a
@@ -102,8 +105,6 @@ const DEFAULT_RETRY: Required<RetryOptions> = { retries: 2, minDelayMs: 200, max
  */
 export function createClient(options: ClientOptions): CcmClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const operationOf = new Map<AppRoute, string>(routeEntries(contract).map((r) => [r.route, r.name]));
-
   let raw: RawClient;
   const session = new Session({
     store: options.tokenStore ?? new MemoryTokenStore(),
@@ -112,124 +113,45 @@ export function createClient(options: ClientOptions): CcmClient {
     onSessionExpired: options.onSessionExpired,
     refresh: async (refresh) => {
       const { body } = await raw.auth.refresh({ body: { refresh }, ...throwOnError });
-      return pairOf(body as { data: TokenPair });
+      const pair = (body as { data: TokenPair }).data;
+      return { access: pair.access, refresh: pair.refresh };
     },
   });
-
-  const transport = createTransport({
+  const send = createSender({
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 30_000,
     retry: options.retry === false ? { ...DEFAULT_RETRY, retries: 0 } : { ...DEFAULT_RETRY, ...options.retry },
     headers: options.headers ?? {},
-    operationOf,
     auth: session,
   });
+  const operationOf = new Map<AppRoute, string>(routeEntries(contract).map((r) => [r.route, r.name]));
   raw = initClient(contract, {
     baseUrl,
-    api: transport as RawClientArgs['api'],
+    api: createTransport(send, operationOf) as RawClientArgs['api'],
     validateResponse: options.validateResponses ?? false,
   });
+  return assemble(raw, sessionApi(session, rawSessionRoutes(raw), baseUrl, createFetch(send, baseUrl)));
+}
 
+function rawSessionRoutes(raw: RawClient) {
+  return {
+    login: (args: Record<string, unknown>) => raw.auth.login(args as never),
+    logout: (args: Record<string, unknown>) => raw.auth.logout(args as never),
+  };
+}
+
+/** The friendly methods, the lists' `iterate`, the raw client and the session, as one client. */
+function assemble(raw: RawClient, session: SessionApi): CcmClient {
   const methods = wrapRouter(contract, raw as unknown as RawRouter) as unknown as Api;
-
   const auth = Object.fromEntries(Object.entries(methods.auth).filter(([name]) => !SESSION_ROUTES.includes(name)));
+  const lister = <T>(list: (input: never) => Promise<unknown>) =>
+    iterate.bind(undefined, list as (input: unknown) => Promise<Page<T>>) as Iterate<AppRoute, T>;
   return {
     ...methods,
     auth: auth as CcmClient['auth'],
+    contacts: { ...methods.contacts, iterate: lister(methods.contacts.list) } as ContactsApi,
+    customers: { ...methods.customers, iterate: lister(methods.customers.list) } as CustomersApi,
     raw,
-
-    async login(username, password, callOptions = {}) {
-      const { body } = await raw.auth.login({ body: { username, password }, ...rawOptions(callOptions) });
-      const pair = (body as { data: TokenPair }).data;
-      await session.setTokens(pairOf({ data: pair }));
-      return pair;
-    },
-
-    async logout(callOptions = {}) {
-      await session.settle();
-      const tokens = await session.tokens();
-      await session.setTokens(null);
-      if (!tokens) return;
-      try {
-        await raw.auth.logout({ body: { refresh: tokens.refresh }, ...rawOptions(callOptions) });
-      } catch (error) {
-        // A refresh token the server no longer knows is logged out already.
-        if (CcmApiError.is(error) && (error.status === 400 || error.status === 401)) return;
-        throw error;
-      }
-    },
-
-    async refresh() {
-      const tokens = await session.tokens();
-      if (!tokens) throw new Error('Not signed in: call login() or setTokens() first.');
-      const renewed = await session.renew(tokens.access);
-      if (!renewed) throw new Error('Not signed in: call login() or setTokens() first.');
-      return renewed;
-    },
-
-    async getAccessToken(callOptions = {}) {
-      return session.accessToken(callOptions.signal ?? new AbortController().signal);
-    },
-
-    getTokens: () => session.tokens(),
-    setTokens: (tokens) => session.setTokens(tokens),
+    ...session,
   };
-}
-
-const throwOnError = { [THROW_ON_ERROR]: true } as Record<string, never>;
-
-function pairOf(body: { data: TokenPair }): Tokens {
-  return { access: body.data.access, refresh: body.data.refresh };
-}
-
-/** The per-call options in the shape ts-rest passes them on to the transport. */
-function rawOptions({ signal, timeoutMs, retries, headers }: CallOptions): Record<string, never> {
-  const out: Partial<TransportArgs> & Record<string, unknown> = { ...throwOnError };
-  if (signal) out.fetchOptions = { signal };
-  if (headers) out.extraHeaders = headers;
-  if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
-  if (retries !== undefined) out.retries = retries;
-  return out as Record<string, never>;
-}
-
-type RawRoute = (args: Record<string, unknown>) => Promise<TransportResponse>;
-type RawRouter = { [key: string]: RawRoute | RawRouter };
-
-/** The friendly methods: the same routes, resolving with `data` and throwing CcmApiError. */
-function wrapRouter(router: AppRouter, rawRouter: RawRouter): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(router)) {
-    const target = rawRouter[key];
-    if (isAppRoute(value)) out[key] = wrapRoute(target as RawRoute);
-    else out[key] = wrapRouter(value, target as RawRouter);
-  }
-  return out;
-}
-
-function wrapRoute(call: RawRoute): (input?: Record<string, unknown>) => Promise<unknown> {
-  return async (input: Record<string, unknown> = {}) => {
-    const { params, query, body, ...callOptions } = input as {
-      params?: Record<string, unknown>;
-      query?: Record<string, unknown>;
-      body?: unknown;
-    } & CallOptions;
-    const args: Record<string, unknown> = { ...rawOptions(callOptions) };
-    if (params) args.params = encodeParams(params);
-    if (query) args.query = query;
-    if (body !== undefined) args.body = body;
-    const response = await call(args);
-    return unwrap(response.body);
-  };
-}
-
-/** The `data` of an envelope, `undefined` for an envelope without data, any other body as it is. */
-function unwrap(body: unknown): unknown {
-  if (typeof body === 'object' && body !== null && typeof (body as { success?: unknown }).success === 'boolean') {
-    return (body as { data?: unknown }).data;
-  }
-  return body;
-}
-
-function encodeParams(params: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, encodeURIComponent(String(v))]));
 }

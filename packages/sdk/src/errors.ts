@@ -1,9 +1,11 @@
+import { retryAfterMs } from './retry.js';
+
 /** Field name (or dotted path such as `contacts.3.email`) to its messages; `non_field_errors` for the rest. */
 export type FieldErrors = Record<string, string[]>;
 
 const BRAND = Symbol.for('@ccm/sdk.error');
 
-export type CcmErrorKind = 'api' | 'network' | 'timeout';
+export type CcmErrorKind = 'api' | 'network' | 'timeout' | 'session';
 
 /** What every error of the SDK shares: the operation (`contacts.create`), the method and the URL. */
 export interface CcmRequestInfo {
@@ -12,6 +14,8 @@ export interface CcmRequestInfo {
   url: string;
   /** The `X-Request-Id` the SDK sent (the server echoes it and logs it). */
   requestId?: string;
+  /** The `Idempotency-Key` the call carried: send the call again later with it and the server will not repeat it. */
+  idempotencyKey?: string;
 }
 
 /**
@@ -19,12 +23,14 @@ export interface CcmRequestInfo {
  * of the SDK (ESM and CommonJS builds loaded side by side), where `instanceof` would fail.
  */
 export class CcmError extends Error {
-  /** `api`: an error answer; `network`: no answer; `timeout`: no answer in time. */
+  /** `api`: an error answer; `network`: no answer; `timeout`: no answer in time; `session`: not signed in. */
   readonly kind: CcmErrorKind;
   readonly operation: string | undefined;
   readonly method: string;
   readonly url: string;
   readonly requestId: string | undefined;
+  /** The call's `Idempotency-Key`, when it had one: pass it as `idempotencyKey` to retry the call safely later. */
+  readonly idempotencyKey: string | undefined;
 
   constructor(kind: CcmErrorKind, message: string, info: CcmRequestInfo, options?: { cause?: unknown }) {
     super(message, options);
@@ -34,6 +40,7 @@ export class CcmError extends Error {
     this.method = info.method;
     this.url = info.url;
     this.requestId = info.requestId;
+    this.idempotencyKey = info.idempotencyKey;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -42,22 +49,37 @@ export class CcmError extends Error {
   }
 }
 
+/** What an error answer carries besides its status and message. */
+export interface CcmApiErrorDetails extends CcmRequestInfo {
+  errors?: FieldErrors;
+  body?: unknown;
+  headers?: Headers;
+}
+
 /**
  * The server answered with an error status (4xx, 5xx). `message` is the server's message, `errors` its field
- * errors (empty when there are none), `requestId` the server's `X-Request-Id` (quote it when reporting a 500).
+ * errors (empty when there are none), `requestId` the server's `X-Request-Id` (quote it when reporting a 500),
+ * `retryAfter` the seconds the server asked the client to wait (429, 503, 409), `headers` the whole answer's.
  */
 export class CcmApiError extends CcmError {
   readonly status: number;
   readonly errors: FieldErrors;
   /** The parsed response body (the error envelope), or its text when it was not JSON. */
   readonly body: unknown;
+  /** The response headers. */
+  readonly headers: Headers;
+  /** The answer's `Retry-After` in seconds (an HTTP date counted from now), or undefined when it had none. */
+  readonly retryAfter: number | undefined;
 
-  constructor(status: number, message: string, info: CcmRequestInfo & { errors?: FieldErrors; body?: unknown }) {
-    super('api', message, info);
+  constructor(status: number, message: string, details: CcmApiErrorDetails) {
+    super('api', message, details);
     this.name = 'CcmApiError';
     this.status = status;
-    this.errors = info.errors ?? {};
-    this.body = info.body;
+    this.errors = details.errors ?? {};
+    this.body = details.body;
+    this.headers = details.headers ?? new Headers();
+    const after = retryAfterMs(this.headers);
+    this.retryAfter = after === undefined ? undefined : Math.ceil(after / 1000);
   }
 
   /** The messages of one field (`[]` when it has none). */
@@ -80,7 +102,29 @@ export class CcmApiError extends CcmError {
       headers.get('x-request-id') ??
       (typeof envelope.request_id === 'string' ? envelope.request_id : undefined) ??
       info.requestId;
-    return new CcmApiError(status, message, { ...info, requestId, errors: fieldErrorsOf(envelope.errors), body });
+    const details = { ...info, requestId, errors: fieldErrorsOf(envelope.errors), body, headers };
+    if (status === 412) return new CcmPreconditionFailedError(message, details);
+    return new CcmApiError(status, message, details);
+  }
+}
+
+/**
+ * 412: the record changed since the `ifMatch` ETag was read (someone else saved it first). `currentEtag` is the
+ * record's ETag now: read the record again, merge, and send the change with that one.
+ */
+export class CcmPreconditionFailedError extends CcmApiError {
+  /** The record's current ETag (`"8"`), from the answer's body or its `ETag` header. */
+  readonly currentEtag: string | undefined;
+
+  constructor(message: string, details: CcmApiErrorDetails) {
+    super(412, message, details);
+    this.name = 'CcmPreconditionFailedError';
+    const fromBody = (details.body as { current_etag?: unknown } | undefined)?.current_etag;
+    this.currentEtag = typeof fromBody === 'string' ? fromBody : (this.headers.get('etag') ?? undefined);
+  }
+
+  static override is(error: unknown): error is CcmPreconditionFailedError {
+    return CcmApiError.is(error) && error.status === 412;
   }
 }
 
@@ -111,6 +155,18 @@ export class CcmTimeoutError extends CcmError {
   }
 }
 
+/** The client has no session to use: sign in (`login()`) or give it tokens (`setTokens()`) first. */
+export class CcmSessionError extends CcmError {
+  constructor(message: string, info: CcmRequestInfo) {
+    super('session', message, info);
+    this.name = 'CcmSessionError';
+  }
+
+  static override is(error: unknown): error is CcmSessionError {
+    return CcmError.is(error) && error.kind === 'session';
+  }
+}
+
 function fieldErrorsOf(value: unknown): FieldErrors {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
   const out: FieldErrors = {};
@@ -128,8 +184,10 @@ const statusText: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',

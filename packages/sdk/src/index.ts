@@ -2,7 +2,7 @@
  * @ccm/sdk: the typed client of the ccm Customer Contact Management API.
  *
  * REST: `createClient({ baseUrl })`, typed end to end by the shared contract (bundled into this package).
- * tRPC: `createTrpcClient({ baseUrl, getToken })`, typed by the server's tRPC router.
+ * tRPC: `createTrpcClient({ client })` from `@ccm/sdk/trpc`, its own entry point (only it loads @trpc/client).
  */
 
 export type {
@@ -32,28 +32,37 @@ export {
   type CcmClient,
   type ClientOptions,
   createClient,
+  type Iterate,
   type RawClient,
   type RawClientArgs,
-  type SessionApi,
 } from './client.js';
 export {
   CcmApiError,
+  type CcmApiErrorDetails,
   CcmError,
   type CcmErrorKind,
   CcmNetworkError,
+  CcmPreconditionFailedError,
   type CcmRequestInfo,
+  CcmSessionError,
   CcmTimeoutError,
   type FieldErrors,
 } from './errors.js';
+export type { CcmFetch, CcmFetchInit } from './fetch.js';
+export { backoff, type RetryOptions } from './retry.js';
+export type { FetchLike } from './send.js';
+export type { SessionApi } from './session-api.js';
 export { decodeJwtTimes, type JwtTimes, MemoryTokenStore, type TokenStore, type Tokens } from './tokens.js';
-export type { FetchLike, RetryOptions, TransportOptions } from './transport.js';
-// The tRPC flavour: the same operations over `/trpc`, typed by the server's router.
-export {
-  type AppRouter,
-  type CcmTrpcClient,
-  type CcmTrpcError,
-  createTrpcClient,
-  isTrpcError,
-  type TrpcClientOptions,
-} from './trpc.js';
-export type { CallOptions, Methods, Page, RouteInput, RouteMethod, RouteResult } from './types.js';
+export type { TransportOptions } from './transport.js';
+export type {
+  CallOptions,
+  ListQuery,
+  Methods,
+  Page,
+  PagedArray,
+  RouteInput,
+  RouteMethod,
+  RouteResult,
+  WithEtag,
+  WriteOptions,
+} from './types.js';

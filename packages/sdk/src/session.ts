@@ -1,6 +1,7 @@
+import { abortable } from './deadline.js';
 import { CcmApiError } from './errors.js';
+import type { Authenticator } from './send.js';
 import { expiresSoon, type TokenStore, type Tokens } from './tokens.js';
-import { type Authenticator, abortable } from './transport.js';
 
 export interface SessionConfig {
   store: TokenStore;

@@ -1,16 +1,27 @@
 /**
- * The tRPC flavour of the SDK: the same operations as REST, served at `<baseUrl>/trpc`, typed by the server's
- * router. `AppRouter` is a type only, written in terms of tRPC, zod and the contract (apps/server/src/trpc/
- * router.ts): nothing of the server runs here, and the published declarations inline it (@ccm/server is a
- * devDependency), so that users never install the server.
+ * `@ccm/sdk/trpc`: the tRPC flavour of the SDK, an entry point of its own so that a REST-only app never loads
+ * @trpc/client. The same operations as REST, served at `<baseUrl>/trpc`, typed by the server's router.
+ * `AppRouter` is a type only, written in terms of tRPC, zod and the contract (apps/server/src/trpc/router.ts):
+ * nothing of the server runs here, and the published declarations inline it (@ccm/server is a devDependency),
+ * so that users never install the server.
  */
 import type { AppRouter } from '@ccm/server/trpc';
-import { createTRPCClient, httpLink, type TRPCClient, TRPCClientError } from '@trpc/client';
-import type { FetchLike } from './transport.js';
+import { createTRPCClient, httpLink, type Operation, type TRPCClient, TRPCClientError } from '@trpc/client';
+import { type CcmFetch, createFetch } from './fetch.js';
+import { ifMatchHeader, UNKEYED_OPERATIONS } from './idempotency.js';
+import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
+import { createSender, type FetchLike } from './send.js';
 
+export type { CcmFetch, CcmFetchInit } from './fetch.js';
 export type { AppRouter };
 
-/** Where the access token comes from: a fixed one, or a function asked before every call. */
+/** A REST client (`createClient(...)`) to borrow the session, retries and time limits of: only these two members. */
+export interface TrpcSessionSource {
+  readonly baseUrl: string;
+  fetch: CcmFetch;
+}
+
+/** Where the access token comes from, without a REST client: a fixed one, or a function asked before every call. */
 type TokenSource =
   | {
       /** An access token sent with every call (`Authorization: Bearer <token>`). */
@@ -23,12 +34,38 @@ type TokenSource =
       getToken: () => string | null | undefined | Promise<string | null | undefined>;
     };
 
-export type TrpcClientOptions = TokenSource & {
+/** A tRPC client on its own: a token, and its own retries and time limits (no session renewal). */
+export type StandaloneTrpcOptions = TokenSource & {
   /** The server's address, as for `createClient`: `http://127.0.0.1:8000` (tRPC answers under `/trpc`). */
   baseUrl: string;
   /** A `fetch` implementation (default: the global one). */
   fetch?: FetchLike;
+  /** Time budget of each call, retries included (default 30,000 ms; `0` for none). */
+  timeoutMs?: number;
+  /** Retries, as for `createClient` (default 2); `false` for none. */
+  retry?: RetryOptions | false;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  client?: never;
 };
+
+export type TrpcClientOptions =
+  | StandaloneTrpcOptions
+  | {
+      /**
+       * The REST client whose session (token, renewal before expiry and after a 401), retries, time limits and
+       * idempotency keys every tRPC call uses.
+       */
+      client: TrpcSessionSource;
+    };
+
+/** What a tRPC call may carry in its `context`: `trpc.contacts.patch.mutate(input, { context: { ifMatch } })`. */
+export interface TrpcCallContext {
+  /** The mutation's `Idempotency-Key` (default: a new one per mutation, the same for its retries). */
+  idempotencyKey?: string;
+  /** `If-Match`: the record's `etag` (`"7"`) or `version` (7). */
+  ifMatch?: string | number;
+}
 
 /** The tRPC client: `trpc.contacts.list.query({ search: 'john' })`, `trpc.contacts.create.mutate({...})`. */
 export type CcmTrpcClient = TRPCClient<AppRouter>;
@@ -37,28 +74,32 @@ export type CcmTrpcClient = TRPCClient<AppRouter>;
 export type CcmTrpcError = TRPCClientError<AppRouter>;
 
 /**
- * A tRPC client of the ccm API. One call per request (the server does not batch); access tokens as for REST.
- * Errors are `TRPCClientError`s: `err.data.code` (`UNAUTHORIZED`, `FORBIDDEN`, `BAD_REQUEST`, `NOT_FOUND`...),
- * `err.data.appCode` and, for invalid input, `err.data.fieldErrors` (`{ field: [messages] }`, as REST).
+ * A tRPC client of the ccm API. One call per request (the server does not batch). Given `client` (a REST client),
+ * it shares that client's session, retries and time limits; given `baseUrl` and a token, it has its own retries
+ * and time limits. Errors are `TRPCClientError`s: `err.data.code` (`UNAUTHORIZED`, `PRECONDITION_FAILED`...),
+ * `err.data.appCode` and, for invalid input, `err.data.fieldErrors`; a call without an answer has the SDK's
+ * CcmNetworkError or CcmTimeoutError as `err.cause`.
  *
  * @example
- * const trpc = createTrpcClient({ baseUrl: 'http://127.0.0.1:8000', token: access });
+ * const trpc = createTrpcClient({ client: ccm });
  * const page = await trpc.contacts.list.query({ search: 'john', page_size: 10 });
  */
 export function createTrpcClient(options: TrpcClientOptions): CcmTrpcClient {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/trpc`;
-  const { token, getToken = () => token } = options;
-  const fetch = options.fetch;
+  const source = 'client' in options && options.client ? options.client : standalone(options as StandaloneTrpcOptions);
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
-        url,
-        headers: async () => {
-          const current = await getToken();
-          return current ? { authorization: `Bearer ${current}` } : {};
+        url: `${source.baseUrl}/trpc`,
+        headers: ({ op }) => contextHeaders(op),
+        fetch: (input, init) => {
+          const procedure = procedureOf(String(input));
+          return source.fetch(String(input), {
+            ...(init as RequestInit),
+            operation: procedure,
+            idempotencyKey: UNKEYED_OPERATIONS.has(procedure) ? false : undefined,
+            authenticate: !PUBLIC_PROCEDURES.has(procedure),
+          });
         },
-        // The link always passes the URL as a string.
-        ...(fetch ? { fetch: (input, init) => fetch(String(input), init as RequestInit) } : {}),
       }),
     ],
   });
@@ -66,3 +107,34 @@ export function createTrpcClient(options: TrpcClientOptions): CcmTrpcClient {
 
 /** Whether an error comes from a tRPC call (then `data` holds the server's error data, when it answered). */
 export const isTrpcError = (error: unknown): error is CcmTrpcError => error instanceof TRPCClientError;
+
+/** Procedures that take no token: signing in, renewing and out. */
+const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(['auth.login', 'auth.refresh', 'auth.logout']);
+
+/** A `fetch` through a sender of its own: the given token, retries and time limits, no renewal. */
+function standalone(options: StandaloneTrpcOptions): TrpcSessionSource {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const { token, getToken = () => token } = options;
+  const send = createSender({
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    retry: options.retry === false ? { ...DEFAULT_RETRY, retries: 0 } : { ...DEFAULT_RETRY, ...options.retry },
+    headers: options.headers ?? {},
+    auth: { accessToken: async () => (await getToken()) ?? undefined, renewAfter401: async () => false },
+  });
+  return { baseUrl, fetch: createFetch(send, baseUrl) };
+}
+
+/** The procedure a request calls: the last segment of its path (`contacts.list`). */
+function procedureOf(url: string): string {
+  const path = new URL(url).pathname;
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+}
+
+function contextHeaders(op: Operation): Record<string, string> {
+  const context = op.context as TrpcCallContext;
+  const headers: Record<string, string> = {};
+  if (typeof context.idempotencyKey === 'string') headers['idempotency-key'] = context.idempotencyKey;
+  if (context.ifMatch !== undefined) headers['if-match'] = ifMatchHeader(context.ifMatch);
+  return headers;
+}

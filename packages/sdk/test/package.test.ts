@@ -47,7 +47,7 @@ async function attempt(label: string, file: string, args: string[], cwd: string)
 }
 
 beforeAll(async () => {
-  for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
+  for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'trpc.js', 'trpc.cjs']) {
     if (!fs.existsSync(path.join(sdkDir, 'dist', file)))
       throw new Error(`dist/${file} is missing: run pnpm build first`);
   }
@@ -70,7 +70,14 @@ describe('the packed SDK', () => {
     tarball = path.join(work, packed[0] as string);
 
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    expect(stdout.split('\n').filter(Boolean).sort()).toEqual([
+    const files = stdout.split('\n').filter(Boolean).sort();
+    // The declarations both entry points share are in one chunk, named by its content's hash.
+    const chunks = files.filter((f) => /^package\/dist\/[\w-]+-[\w-]{8}\.d\.c?ts$/.test(f));
+    expect(chunks.map((f) => f.replace(/-[\w-]{8}\./, '-HASH.'))).toEqual([
+      expect.stringMatching(/\.d\.cts$/),
+      expect.stringMatching(/\.d\.ts$/),
+    ]);
+    expect(files.filter((f) => !chunks.includes(f))).toEqual([
       'package/CHANGELOG.md',
       'package/LICENSE',
       'package/README.md',
@@ -80,7 +87,14 @@ describe('the packed SDK', () => {
       'package/dist/index.d.ts',
       'package/dist/index.js',
       'package/dist/index.js.map',
+      'package/dist/trpc.cjs',
+      'package/dist/trpc.cjs.map',
+      'package/dist/trpc.d.cts',
+      'package/dist/trpc.d.ts',
+      'package/dist/trpc.js',
+      'package/dist/trpc.js.map',
       'package/package.json',
+      'package/trpc/package.json',
     ]);
     const manifest = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout);
     expect(manifest).toMatchObject({ license: 'MIT', version: API_VERSION });
@@ -91,12 +105,16 @@ describe('the packed SDK', () => {
     expect(manifest.sideEffects).toBe(false);
 
     // The bundle carries the contract (and the tRPC router's type): no import of a private package is left in the
-    // code or the types.
-    for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
-      const text = (await run('tar', ['-xzOf', tarball, `package/dist/${file}`], { maxBuffer: 16 << 20 })).stdout;
+    // code or the types. Only the tRPC entry point's code imports tRPC.
+    const dist = files.filter((f) => /\.(c?js|d\.c?ts)$/.test(f));
+    for (const file of dist) {
+      const text = (await run('tar', ['-xzOf', tarball, file], { maxBuffer: 16 << 20 })).stdout;
       const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
       expect(code.length, file).toBeGreaterThan(1000);
       expect(code, file).not.toMatch(/(from\s*|require\(\s*|import\(\s*)['"]@ccm\//);
+      const importsTrpc = /(from\s*|require\(\s*|import\(\s*)['"]@trpc\/client/.test(code);
+      if (/dist\/index\.c?js$/.test(file)) expect(importsTrpc, file).toBe(false);
+      if (/dist\/trpc\.c?js$/.test(file)) expect(importsTrpc, file).toBe(true);
     }
   });
 
@@ -167,6 +185,7 @@ describe('the packed SDK', () => {
       count: 1,
       missing,
       trpc: 'cjs@example.com',
+      restLoadsTrpc: false,
     });
   }, 60_000);
 });

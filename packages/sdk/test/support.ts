@@ -3,8 +3,25 @@
  * database, an admin, a staff and a viewer user). One per test file: Sequelize models are global to a process.
  */
 import { pathPattern, routeEntries } from '@ccm/contract';
+import { PASSWORDS, startTestServer, type TestServer } from '@ccm/server/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { type CcmClient, createClient } from '../src/index.js';
 
-export { PASSWORDS, startTestServer, type TestServer } from '@ccm/server/testing';
+export { PASSWORDS, startTestServer, type TestServer };
+
+/** A real server for the test file, and a client of it signed in as the admin (set before the first test). */
+export function useSignedInServer(): { readonly server: TestServer; readonly ccm: CcmClient } {
+  const state = {} as { server: TestServer; ccm: CcmClient };
+  beforeAll(async () => {
+    state.server = await startTestServer();
+    state.ccm = createClient({ baseUrl: state.server.url });
+    await state.ccm.login('admin', PASSWORDS.admin);
+  });
+  afterAll(async () => {
+    await state.server?.close();
+  });
+  return state;
+}
 
 /** A `fetch` that records `METHOD /path/` of every request (for counting refreshes and covered routes). */
 export function recordingFetch() {

@@ -3,6 +3,7 @@
  * be an error, each `expectTypeOf` must hold. The calls never run (the client points nowhere).
  */
 import { describe, expectTypeOf, it } from 'vitest';
+import type { CustomerWithContacts } from '../src/index.js';
 import {
   type CcmClient,
   type Contact,
@@ -11,8 +12,10 @@ import {
   type Customer,
   createClient,
   type Page,
+  type PagedArray,
   type RouteInput,
   type User,
+  type WithEtag,
 } from '../src/index.js';
 
 declare const ccm: CcmClient;
@@ -21,7 +24,17 @@ declare const ccm: CcmClient;
 function typeChecks() {
   // Results are the `data` of the envelopes, typed by the contract.
   expectTypeOf(ccm.contacts.list()).resolves.toEqualTypeOf<Page<Contact>>();
-  expectTypeOf(ccm.customers.get({ params: { id: 1 } })).resolves.toEqualTypeOf<Customer>();
+  expectTypeOf(ccm.customers.get({ params: { id: 1 } })).resolves.toEqualTypeOf<WithEtag<Customer>>();
+  expectTypeOf(ccm.contacts.patch({ params: { id: 1 }, body: {} }))
+    .resolves.toHaveProperty('etag')
+    .toBeString();
+  expectTypeOf(ccm.contacts.list()).resolves.toHaveProperty('nextCursor').toEqualTypeOf<string | null>();
+  expectTypeOf(ccm.customers.withContacts({ query: { page: 1 } })).resolves.toEqualTypeOf<
+    PagedArray<CustomerWithContacts>
+  >();
+  // List items carry their `version` (an `ifMatch` as good as an ETag), not an `etag`.
+  expectTypeOf(ccm.contacts.iterate({ search: 'perera' })).toEqualTypeOf<AsyncGenerator<Contact, void, undefined>>();
+  expectTypeOf<Contact['version']>().toBeNumber();
   expectTypeOf(ccm.contacts.stats()).resolves.toEqualTypeOf<ContactStats>();
   expectTypeOf(ccm.auth.me()).resolves.toEqualTypeOf<User>();
   expectTypeOf(ccm.contacts.delete({ params: { id: 1 } })).resolves.toEqualTypeOf<undefined>();
@@ -31,6 +44,10 @@ function typeChecks() {
   ccm.contacts.list({ query: { customer_id: 3, is_active: true, ordering: '-email', page: 2 } });
   ccm.contacts.list({ query: { customer_id: '3', is_primary: 'false' }, timeoutMs: 1000, retries: 0 });
   expectTypeOf<RouteInput<Contract['contacts']['get']>['params']>().toEqualTypeOf<{ id: string | number }>();
+  // Writes take an idempotency key and an If-Match (an ETag or a version).
+  ccm.contacts.update({ params: { id: 1 }, body: { email: 'a@b.c', wa_number: '1', tp_number: '2' }, ifMatch: 3 });
+  ccm.customers.delete({ params: { id: 1 }, ifMatch: '"3"', idempotencyKey: 'k-1' });
+  ccm.contacts.setPrimary({ params: { id: 1 }, ifMatch: '"3"' });
 
   // @ts-expect-error: an unknown method.
   ccm.contacts.frobnicate();
@@ -46,6 +63,10 @@ function typeChecks() {
   ccm.contacts.list({ query: { ordering: 'name' } });
   // @ts-expect-error: the path id is required.
   ccm.contacts.get({});
+  // @ts-expect-error: a read takes no If-Match.
+  ccm.contacts.get({ params: { id: 1 }, ifMatch: 3 });
+  // @ts-expect-error: iterate pages by itself.
+  ccm.contacts.iterate({ page: 2 });
   // @ts-expect-error: no such field on a contact.
   ccm.contacts.get({ params: { id: 1 } }).then((c) => c.phone);
 
