@@ -143,9 +143,16 @@ describe('keyset paging', () => {
     expect(res.status).toBe(204);
   });
 
-  it('an empty list gives an empty first page with no links', async () => {
+  it('an empty list gives an empty first page with no links and no cursors', async () => {
     const page = await get('/api/contacts/?cursor=&customer_id=2147483647');
-    expect(page).toEqual({ count: 0, next: null, previous: null, results: [] });
+    expect(page).toEqual({
+      count: 0,
+      next: null,
+      previous: null,
+      next_cursor: null,
+      previous_cursor: null,
+      results: [],
+    });
   });
 
   it('refuses malformed, forged and mismatched cursors with a 400 on the cursor field', async () => {

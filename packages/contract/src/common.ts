@@ -65,8 +65,19 @@ const drfPage = <T extends z.ZodTypeAny>(item: T) =>
 
 /** DRF-style page: absolute `next`/`previous` URLs. */
 export const page = <T extends z.ZodTypeAny>(item: T) => paged(drfPage(item), 'page', item);
-/** A DRF-style page whose links carry keyset cursors when it is asked for by `cursor`. */
-export const cursorPage = <T extends z.ZodTypeAny>(item: T) => paged(drfPage(item), 'cursor', item);
+/**
+ * A DRF-style page that, asked for by `cursor`, also gives the neighbours' keyset cursors as fields (null at either
+ * end), the same values its `next`/`previous` links carry.
+ */
+export const cursorPage = <T extends z.ZodTypeAny>(item: T) =>
+  paged(
+    drfPage(item).extend({
+      next_cursor: z.string().nullable().optional(),
+      previous_cursor: z.string().nullable().optional(),
+    }),
+    'cursor',
+    item,
+  );
 /** The seed's bare array, with the paging in the `X-Total-Count` and `Link` headers. */
 export const headerPage = <T extends z.ZodTypeAny>(item: T) => paged(z.array(item), 'headers', item);
 

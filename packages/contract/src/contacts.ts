@@ -13,6 +13,7 @@ import {
   TimestampSchema,
   VersionSchema,
 } from './common.js';
+import { CURSOR_ERRORS } from './cursor.js';
 import { CustomerRefSchema, CustomerSchema } from './customers.js';
 
 const bool = z.boolean({ invalid_type_error: 'Must be a boolean.' });
@@ -64,12 +65,6 @@ export type ContactUpdate = z.input<typeof ContactUpdateSchema>;
 export const ContactPatchSchema = ContactUpdateSchema.partial();
 export type ContactPatch = z.input<typeof ContactPatchSchema>;
 
-/** The refusals of a `cursor`: by the schema (too long) and by the server (forged, stale, or with `page`). */
-export const CURSOR_ERRORS = {
-  invalid: 'Invalid cursor.',
-  withPage: 'Use either page or cursor, not both.',
-} as const;
-
 const CUSTOMER_ID = 'A customer id must be a positive integer.';
 
 /** The contact list's filters, ordering and paging as values (tRPC); ContactListQuerySchema reads them from text. */
@@ -85,8 +80,8 @@ export const ContactListInputSchema = PageInputSchema.extend({
   search: SearchQuerySchema.optional(),
   ordering: z.enum(['created_at', '-created_at', 'email', '-email', 'id', '-id']).default('-created_at'),
   /**
-   * Keyset paging, for reading far into the list at the cost of the first page: empty to start, then the
-   * value carried by an answer's `next`/`previous` link (`next_cursor`/`previous_cursor` over tRPC).
+   * Keyset paging, for reading far into the list at the cost of the first page: empty to start, then an answer's
+   * `next_cursor` or `previous_cursor` (also carried by its `next`/`previous` links).
    */
   cursor: z.string().max(512, CURSOR_ERRORS.invalid).optional(),
 });

@@ -13,6 +13,7 @@ import {
   UsernameSchema,
   VersionSchema,
 } from './common.js';
+import { CURSOR_ERRORS } from './cursor.js';
 
 const name = z
   .string(REQUIRED_STRING)
@@ -82,6 +83,8 @@ export const CustomerListInputSchema = PageInputSchema.extend({
   ordering: z
     .enum(['created_at', '-created_at', 'id', '-id', 'username', '-username', 'customer_id', '-customer_id'])
     .default('-created_at'),
+  /** Keyset paging, as the contact list's: empty to start, then an answer's `next_cursor` or `previous_cursor`. */
+  cursor: z.string().max(512, CURSOR_ERRORS.invalid).optional(),
 });
 export const CustomerListQuerySchema = queryOf(CustomerListInputSchema);
 export type CustomerListQuery = z.infer<typeof CustomerListQuerySchema>;

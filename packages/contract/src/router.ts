@@ -140,7 +140,7 @@ const customers = c.router({
     method: 'GET',
     path: '/customers/',
     query: CustomerListQuerySchema,
-    responses: { 200: envelope(page(CustomerSchema)) },
+    responses: { 200: envelope(cursorPage(CustomerSchema)) },
     metadata: meta('read'),
     summary: 'List customers',
   },

@@ -77,6 +77,28 @@ const recordOf = (c: Customer): CustomerRecord => ({
   version: c.version,
 });
 
+/** Where a keyset page starts: after the row with this sort value and id, reading in the order's direction or back. */
+export interface Keyset {
+  after?: { value: string | number; id: number };
+  backward: boolean;
+}
+
+/** The list's orderings, as the model's attributes. */
+const ORDER_ATTRIBUTES: Record<string, string> = {
+  created_at: 'createdAt',
+  id: 'id',
+  username: 'username',
+  customer_id: 'customerId',
+};
+
+/** The rows past (value, id) when reading by `by` in this direction. */
+function keysetWhere(by: string, desc: boolean, after: { value: string | number; id: number }): WhereOptions {
+  const past = desc ? Op.lt : Op.gt;
+  if (by === 'id') return { id: { [past]: after.id } };
+  const value = by === 'createdAt' ? new Date(after.value) : after.value;
+  return { [Op.or]: [{ [by]: { [past]: value } }, { [by]: value, id: { [past]: after.id } }] };
+}
+
 /** What the customer-row locks of contact writes need: a reader, and whether the database locks rows. */
 type LockDb = { read: Reader; rowLocks: boolean };
 const placeholders = (items: unknown[]) => items.map(() => '?').join(', ');
@@ -151,23 +173,38 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
   });
 
   return {
-    async list(filter: CustomerFilter, order: { by: string; desc: boolean }, limit: number, offset: number) {
-      const dir = order.desc ? 'DESC' : 'ASC';
-      const by =
-        { created_at: 'createdAt', id: 'id', username: 'username', customer_id: 'customerId' }[order.by] ?? 'createdAt';
-      const { count, rows } = await Customer.findAndCountAll({
-        where: where(filter),
-        order:
-          by === 'id'
-            ? [['id', dir]]
-            : [
-                [by, dir],
-                ['id', dir],
-              ],
-        limit,
-        offset,
-      });
-      return { count, rows: rows.map(recordOf) };
+    /**
+     * A page and the total. With `keyset`, the rows past (value, id) in the reading direction (backwards: read in the
+     * reverse order, answered in the list's); the total is still of the whole filter.
+     */
+    async list(
+      filter: CustomerFilter,
+      order: { by: string; desc: boolean },
+      limit: number,
+      offset: number,
+      keyset?: Keyset,
+    ) {
+      const by = ORDER_ATTRIBUTES[order.by] ?? 'createdAt';
+      const desc = order.desc !== (keyset?.backward ?? false);
+      const dir = desc ? 'DESC' : 'ASC';
+      const after = keyset?.after && keysetWhere(by, desc, keyset.after);
+      const [count, rows] = await Promise.all([
+        Customer.count({ where: where(filter) }),
+        Customer.findAll({
+          where: after ? { [Op.and]: [where(filter), after] } : where(filter),
+          order:
+            by === 'id'
+              ? [['id', dir]]
+              : [
+                  [by, dir],
+                  ['id', dir],
+                ],
+          limit,
+          offset,
+        }),
+      ]);
+      const records = rows.map(recordOf);
+      return { count, rows: keyset?.backward ? records.reverse() : records };
     },
 
     /** A page of customers, newest first, with the total (from the counters: no count over the table). */

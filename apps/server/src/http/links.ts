@@ -57,7 +57,8 @@ function neighbours(base: string, req: Request, p: Paged<unknown>) {
 
 /** The DRF page body: count, next, previous, results. */
 export function pageBody<T>(base: string, req: Request, p: Paged<T>) {
-  return { count: p.count, ...neighbours(base, req, p), results: p.results };
+  const cursors = p.cursors && { next_cursor: p.cursors.next, previous_cursor: p.cursors.previous };
+  return { count: p.count, ...neighbours(base, req, p), ...cursors, results: p.results };
 }
 
 /** RFC 8288 `Link` header value for the neighbours, or undefined when there are none. */

@@ -1,4 +1,5 @@
-import { notFound } from './errors.js';
+import { CURSOR_ERRORS } from '@ccm/contract';
+import { notFound, validationError } from './errors.js';
 
 export interface PageRequest {
   page: number;
@@ -59,4 +60,45 @@ export function decodeCursor(cursor: string, ordering: string): Position | undef
   } catch {
     return undefined;
   }
+}
+
+/** Where a keyset page starts: undefined (the list's start) for an empty cursor; a 400 for a cursor not of this list. */
+export function cursorStart(
+  query: { page: number; cursor?: string; ordering: string },
+  valid: (p: Position) => boolean,
+): Position | undefined {
+  if (query.page !== 1) throw validationError({ cursor: [CURSOR_ERRORS.withPage] });
+  if (!query.cursor) return undefined;
+  const at = decodeCursor(query.cursor, query.ordering);
+  if (!at || !valid(at)) throw validationError({ cursor: [CURSOR_ERRORS.invalid] });
+  return at;
+}
+
+/**
+ * A keyset page from rows read one past the page size in the reading direction, in the list's order (the extra row,
+ * if any, is the one furthest in the reading direction: first when reading backwards), and the neighbours' cursors.
+ */
+export function keysetPaged<R, T>(
+  rows: R[],
+  { count, pageSize, at }: { count: number; pageSize: number; at: Position | undefined },
+  cursorOf: (row: R, backward: boolean) => string,
+  dto: (row: R) => T,
+): Paged<T> {
+  const backward = at?.backward ?? false;
+  const more = rows.length > pageSize;
+  const page = backward ? rows.slice(-pageSize) : rows.slice(0, pageSize);
+  const first = page[0];
+  const last = page[page.length - 1];
+  return {
+    count,
+    page: 1,
+    pageSize,
+    results: page.map(dto),
+    cursors: {
+      // Forward: a next page if a row was left over; a previous one unless this page started the list.
+      // Backward: the mirror image.
+      next: last !== undefined && (backward || more) ? cursorOf(last, false) : null,
+      previous: first !== undefined && (backward ? more : at !== undefined) ? cursorOf(first, true) : null,
+    },
+  };
 }

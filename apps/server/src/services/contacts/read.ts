@@ -1,17 +1,16 @@
-import {
-  type Contact as ContactDto,
-  type ContactListQuery,
-  type ContactStats,
-  CURSOR_ERRORS,
-  type CustomerContacts,
-  type CustomersWithContactsQuery,
-  type CustomerWithContacts,
+import type {
+  Contact as ContactDto,
+  ContactListQuery,
+  ContactStats,
+  CustomerContacts,
+  CustomersWithContactsQuery,
+  CustomerWithContacts,
 } from '@ccm/contract';
 import { type ContactOrder, type ContactRecord, fitsId } from '../../db/index.js';
 import { contactDto, customerRefDto, customerWithContactsDto } from '../dto.js';
-import { notFound, validationError } from '../errors.js';
+import { notFound } from '../errors.js';
 import { parseOrdering, searchTerms } from '../lists.js';
-import { decodeCursor, encodeCursor, offsetOf, type Paged, type Position, paged } from '../pagination.js';
+import { cursorStart, encodeCursor, keysetPaged, offsetOf, type Paged, type Position, paged } from '../pagination.js';
 import { CONTACT_NOT_FOUND, type ContactDeps, CUSTOMER_NOT_FOUND } from './rules.js';
 
 /** The value a keyset cursor holds for the list's sort column. */
@@ -58,37 +57,15 @@ async function keysetPage(
   filter: Parameters<ContactDeps['store']['contacts']['list']>[0],
   order: { by: ContactOrder; desc: boolean },
 ): Promise<Paged<ContactDto>> {
-  if (query.page !== 1) throw validationError({ cursor: [CURSOR_ERRORS.withPage] });
   // An empty cursor is the start of the list.
-  let at: Position | undefined;
-  if (query.cursor) {
-    at = decodeCursor(query.cursor, query.ordering);
-    if (!at || !validPosition(order.by, at)) throw validationError({ cursor: [CURSOR_ERRORS.invalid] });
-  }
-  const backward = at?.backward ?? false;
+  const at = cursorStart(query, (p) => validPosition(order.by, p));
   const { count, rows } = await deps.store.contacts.list(filter, order, query.page_size + 1, 0, {
     after: at && { value: at.value, id: at.id },
-    backward,
+    backward: at?.backward ?? false,
   });
-  const more = rows.length > query.page_size;
-  // The extra row, if any, is the one furthest in the reading direction: first when reading backwards.
-  const page = backward ? rows.slice(-query.page_size) : rows.slice(0, query.page_size);
-  const first = page[0];
-  const last = page[page.length - 1];
-  const position = (r: ContactRecord, back: boolean) =>
-    encodeCursor({ ordering: query.ordering, value: sortValue(order.by, r), id: r.id, backward: back });
-  return {
-    count,
-    page: 1,
-    pageSize: query.page_size,
-    results: page.map((r) => contactDto(r)),
-    cursors: {
-      // Forward: a next page if a row was left over; a previous one unless this page started the list.
-      // Backward: the mirror image.
-      next: last && (backward || more) ? position(last, false) : null,
-      previous: first && (backward ? more : at !== undefined) ? position(first, true) : null,
-    },
-  };
+  const cursorOf = (r: ContactRecord, backward: boolean) =>
+    encodeCursor({ ordering: query.ordering, value: sortValue(order.by, r), id: r.id, backward });
+  return keysetPaged(rows, { count, pageSize: query.page_size, at }, cursorOf, (r) => contactDto(r));
 }
 
 export async function get(deps: ContactDeps, id: number): Promise<ContactDto> {
