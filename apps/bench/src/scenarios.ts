@@ -252,6 +252,22 @@ export const SCENARIOS: Scenario[] = [
       ),
   },
   {
+    name: 'create-keyed',
+    title: 'create a contact with an Idempotency-Key (its answer stored with it)',
+    write: true,
+    requests: (ctx) => {
+      const create = post(
+        ctx,
+        () => '/api/contacts/',
+        () => ({ customer: pick(ctx.activeCustomers), ...contactValues(ctx, 'create') }),
+      );
+      return () => {
+        const req = create();
+        return { ...req, headers: { ...req.headers, 'Idempotency-Key': `bench-${ctx.runTag}-${ctx.unique()}` } };
+      };
+    },
+  },
+  {
     name: 'update',
     title: 'update a contact (PUT)',
     write: true,

@@ -1,4 +1,4 @@
-import type { Contract, Nothing, Paging, RpcArgs } from '@ccm/contract';
+import { type Contract, contract, type Nothing, type Paging, type RpcArgs, routeEntries } from '@ccm/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { z } from 'zod';
 import { docsPage } from './http/docs.js';
@@ -58,6 +58,8 @@ export interface Operation<R, Result = ResultOf<DataOf<R>>> {
   success?(result: Result): boolean;
   /** A versioned record's version: REST sends it as the answer's ETag (and answers 304 to a GET that has it). */
   version?(result: Result): number;
+  /** The write takes `If-Match` (ctx.ifMatch): it changes the record only at that version. */
+  conditional?: true;
   /**
    * Why an Idempotency-Key is ignored here: an answer that holds tokens is never stored (docs/api.md). Every other
    * write stores its answer under the key.
@@ -72,6 +74,7 @@ export type OperationTable<C> = { [K in keyof C]: C[K] extends AppRoute ? Operat
 /** The caller of a route whose access needs a signed-in user (the adapters have checked it). */
 const caller = (ctx: CallContext): Principal => ctx.principal!;
 const versioned = { version: (record: { version: number }) => record.version };
+const conditional = true as const;
 const TOKENS = 'its answer holds tokens, which are never stored';
 
 export const operations: OperationTable<Contract> = {
@@ -115,15 +118,18 @@ export const operations: OperationTable<Contract> = {
     update: {
       message: 'Customer updated successfully',
       ...versioned,
+      conditional,
       run: (s, { id, ...body }, ctx) => s.customers.update(id, body, ctx.ifMatch),
     },
     patch: {
       message: 'Customer updated successfully',
       ...versioned,
+      conditional,
       run: (s, { id, ...body }, ctx) => s.customers.update(id, body, ctx.ifMatch),
     },
     delete: {
       message: 'Customer deleted successfully',
+      conditional,
       run: (s, input, ctx) => s.customers.remove(input.id, ctx.ifMatch),
     },
     contacts: {
@@ -156,24 +162,29 @@ export const operations: OperationTable<Contract> = {
     update: {
       message: 'Contact updated successfully',
       ...versioned,
+      conditional,
       run: (s, { id, ...body }, ctx) => s.contacts.update(id, body, ctx.ifMatch),
     },
     patch: {
       message: 'Contact updated successfully',
       ...versioned,
+      conditional,
       run: (s, { id, ...body }, ctx) => s.contacts.update(id, body, ctx.ifMatch),
     },
     delete: {
       message: 'Contact deleted successfully',
+      conditional,
       run: (s, input, ctx) => s.contacts.remove(input.id, ctx.ifMatch),
     },
     setPrimary: {
       message: 'Contact set as primary successfully',
       ...versioned,
+      conditional,
       run: (s, input, ctx) => s.contacts.setPrimary(input.id, ctx.ifMatch),
     },
     toggleStatus: {
       ...versioned,
+      conditional,
       run: (s, input, ctx) => s.contacts.toggleStatus(input.id, ctx.ifMatch),
       message: (c) => `Contact ${c.is_active ? 'activated' : 'deactivated'} successfully`,
     },
@@ -190,7 +201,7 @@ export const operations: OperationTable<Contract> = {
     },
   },
   docs: {
-    openapi: { message: 'OpenAPI document', run: async () => openApiDocument() },
+    openapi: { message: 'OpenAPI document', run: async () => openApiDocument(operationOf) },
     page: { message: 'API reference', run: async () => docsPage },
   },
 };
@@ -229,6 +240,15 @@ export function operationAt(name: string): AnyOperation {
   if (!found) throw new Error(`no operation for the contract route ${name}`);
   return found as AnyOperation;
 }
+
+/** The entry of the operation table serving a route of the contract. */
+export function operationOf(route: AppRoute): AnyOperation {
+  operationByRoute ??= new Map(routeEntries(contract).map((e) => [e.route, operationAt(e.name)]));
+  const op = operationByRoute.get(route);
+  if (!op) throw new Error(`no operation for the route ${route.method} ${route.path}`);
+  return op;
+}
+let operationByRoute: Map<AppRoute, AnyOperation> | undefined;
 
 /** Puts `value` at a dotted name in a nested record (how both adapters mirror the contract's nesting). */
 export function setAt(record: Record<string, unknown>, name: string, value: unknown): void {

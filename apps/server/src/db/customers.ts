@@ -99,6 +99,35 @@ function keysetWhere(by: string, desc: boolean, after: { value: string | number;
   return { [Op.or]: [{ [by]: { [past]: value } }, { [by]: value, id: { [past]: after.id } }] };
 }
 
+async function listCustomers(
+  filter: WhereOptions,
+  order: { by: string; desc: boolean },
+  { limit, offset }: { limit: number; offset: number },
+  keyset?: Keyset,
+) {
+  const by = ORDER_ATTRIBUTES[order.by] ?? 'createdAt';
+  const desc = order.desc !== (keyset?.backward ?? false);
+  const dir = desc ? 'DESC' : 'ASC';
+  const after = keyset?.after && keysetWhere(by, desc, keyset.after);
+  const [count, rows] = await Promise.all([
+    Customer.count({ where: filter }),
+    Customer.findAll({
+      where: after ? { [Op.and]: [filter, after] } : filter,
+      order:
+        by === 'id'
+          ? [['id', dir]]
+          : [
+              [by, dir],
+              ['id', dir],
+            ],
+      limit,
+      offset,
+    }),
+  ]);
+  const records = rows.map(recordOf);
+  return { count, rows: keyset?.backward ? records.reverse() : records };
+}
+
 /** What the customer-row locks of contact writes need: a reader, and whether the database locks rows. */
 type LockDb = { read: Reader; rowLocks: boolean };
 const placeholders = (items: unknown[]) => items.map(() => '?').join(', ');
@@ -177,35 +206,13 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
      * A page and the total. With `keyset`, the rows past (value, id) in the reading direction (backwards: read in the
      * reverse order, answered in the list's); the total is still of the whole filter.
      */
-    async list(
+    list: (
       filter: CustomerFilter,
       order: { by: string; desc: boolean },
       limit: number,
       offset: number,
       keyset?: Keyset,
-    ) {
-      const by = ORDER_ATTRIBUTES[order.by] ?? 'createdAt';
-      const desc = order.desc !== (keyset?.backward ?? false);
-      const dir = desc ? 'DESC' : 'ASC';
-      const after = keyset?.after && keysetWhere(by, desc, keyset.after);
-      const [count, rows] = await Promise.all([
-        Customer.count({ where: where(filter) }),
-        Customer.findAll({
-          where: after ? { [Op.and]: [where(filter), after] } : where(filter),
-          order:
-            by === 'id'
-              ? [['id', dir]]
-              : [
-                  [by, dir],
-                  ['id', dir],
-                ],
-          limit,
-          offset,
-        }),
-      ]);
-      const records = rows.map(recordOf);
-      return { count, rows: keyset?.backward ? records.reverse() : records };
-    },
+    ) => listCustomers(where(filter), order, { limit, offset }, keyset),
 
     /** A page of customers, newest first, with the total (from the counters: no count over the table). */
     async page(limit: number, offset: number) {

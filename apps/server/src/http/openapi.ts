@@ -27,6 +27,7 @@ import {
 import { type AppRoute, initContract } from '@ts-rest/core';
 import { generateOpenApi } from '@ts-rest/open-api';
 import type { ZodTypeAny } from 'zod';
+import type { AnyOperation } from '../operations.js';
 
 /**
  * The OpenAPI 3.0 document of the REST API, generated from the contract once, when the server starts, and
@@ -43,7 +44,9 @@ import type { ZodTypeAny } from 'zod';
  * - it writes `z.null()` (the `data` of logout and the like) as a string of format "null": `enum: [null]`;
  * - it knows nothing of auth: every route that is not public gets the `bearerAuth` (JWT) requirement, from
  *   the route's `access` metadata, the same metadata the server enforces;
- * - it drops non-JSON responses: the docs page is described as `text/html`.
+ * - it drops non-JSON responses: the docs page is described as `text/html`;
+ * - it knows no headers: `Idempotency-Key`, `If-Match`, `If-None-Match` and `ETag` are described where the
+ *   operation table says the operation takes or sends them.
  */
 
 type Json = Record<string, unknown>;
@@ -201,8 +204,40 @@ function shapeOf(schema: unknown): Record<string, ZodTypeAny> {
   return s?._def?.typeName === 'ZodObject' && s.shape ? s.shape : {};
 }
 
-/** Per operation: security, parameters the generator could not convert, readable response descriptions. */
-function mapOperation(operation: Json, route: AppRoute): Json {
+const header = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
+  in: 'header',
+  name,
+  required: false,
+  description,
+  schema,
+});
+
+/** The headers an operation reads (docs/api.md, "Retries and concurrent edits"), from the operation table. */
+function headerParameters(route: AppRoute, op: AnyOperation): Json[] {
+  const access = (route.metadata as RouteMetadata).access;
+  const out: Json[] = [];
+  if (route.method === 'GET' && op.version) {
+    out.push(header('If-None-Match', 'The ETag a client holds: 304 without a body while the record is at it.'));
+  }
+  if (op.conditional) {
+    out.push(
+      header('If-Match', 'Change the record only at this version (its ETag, `"3"`): else 412 with `current_etag`.'),
+    );
+  }
+  if (route.method !== 'GET' && access !== 'public' && !op.unkeyed) {
+    out.push(
+      header(
+        'Idempotency-Key',
+        'Run this write once: a repeat with the same key and request gets the stored answer (`Idempotent-Replayed: true`); the same key with another request is a 422, while the first still runs a 409.',
+        { type: 'string', minLength: 1, maxLength: 255 },
+      ),
+    );
+  }
+  return out;
+}
+
+/** Per operation: security, parameters the generator could not convert, headers, readable response descriptions. */
+function mapOperation(operation: Json, route: AppRoute, entry: AnyOperation): Json {
   const access = (route.metadata as RouteMetadata).access;
   const op: Json = {
     ...operation,
@@ -220,6 +255,7 @@ function mapOperation(operation: Json, route: AppRoute): Json {
     if (inner?._def.typeName !== 'ZodPipeline') return { ...param, schema: { type: 'string' } };
     return { ...param, schema: toSchema(inner._def.out, 'input') };
   });
+  op.parameters = [...(op.parameters as Json[]), ...headerParameters(route, entry)];
 
   // The generator never marks a body as required; every body of this API is.
   if (op.requestBody) op.requestBody = { content: (op.requestBody as Json).content, required: true };
@@ -227,6 +263,9 @@ function mapOperation(operation: Json, route: AppRoute): Json {
   const responses = op.responses as Record<string, Json>;
   for (const [status, response] of Object.entries(responses)) {
     response.description = http.STATUS_CODES[Number(status)] ?? status;
+    if (entry.version && (status === '200' || status === '201')) {
+      response.headers = { ETag: { description: 'The record\'s version, quoted: `"3"`.', schema: { type: 'string' } } };
+    }
     const declared = route.responses[Number(status)];
     if (declared && typeof declared === 'object' && 'contentType' in declared) {
       response.content = { [declared.contentType as string]: { schema: { type: 'string' } } };
@@ -235,13 +274,14 @@ function mapOperation(operation: Json, route: AppRoute): Json {
   return op;
 }
 
-function buildOpenApiDocument() {
+function buildOpenApiDocument(operationOf: (route: AppRoute) => AnyOperation) {
   const generated = generateOpenApi(
     contract,
     { info: INFO, tags: TAGS },
     {
       setOperationId: 'concatenated-path',
-      operationMapper: (operation, route) => mapOperation(operation as Json, route) as typeof operation,
+      operationMapper: (operation, route) =>
+        mapOperation(operation as Json, route, operationOf(route)) as typeof operation,
     },
   );
   const doc = fix3_0(JSON.parse(JSON.stringify(generated)) as Json);
@@ -299,8 +339,8 @@ let built: ReturnType<typeof buildOpenApiDocument> | undefined;
  * The document, built on its first request rather than at start-up: building it makes a great many
  * short-lived objects, which would grow every worker's heap for a route most of them never serve.
  */
-export const openApiDocument = () => {
-  built ??= buildOpenApiDocument();
+export const openApiDocument = (operationOf: (route: AppRoute) => AnyOperation) => {
+  built ??= buildOpenApiDocument(operationOf);
   return built;
 };
 
