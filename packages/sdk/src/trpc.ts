@@ -132,7 +132,7 @@ function procedureOf(url: string): string {
 }
 
 function contextHeaders(op: Operation): Record<string, string> {
-  const context = op.context as TrpcCallContext;
+  const context = (op.context ?? {}) as TrpcCallContext;
   const headers: Record<string, string> = {};
   if (typeof context.idempotencyKey === 'string') headers['idempotency-key'] = context.idempotencyKey;
   if (context.ifMatch !== undefined) headers['if-match'] = ifMatchHeader(context.ifMatch);

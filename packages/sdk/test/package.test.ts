@@ -116,7 +116,8 @@ describe('the packed SDK', () => {
       if (/dist\/index\.c?js$/.test(file)) expect(importsTrpc, file).toBe(false);
       if (/dist\/trpc\.c?js$/.test(file)) expect(importsTrpc, file).toBe(true);
     }
-  });
+    // Packing builds both entry points with their declarations first: slow on a busy machine.
+  }, 150_000);
 
   it('has types that resolve in every module mode (arethetypeswrong)', async () => {
     const { code, output } = await attempt('attw', attw, [tarball, '--format', 'table-flipped'], sdkDir);

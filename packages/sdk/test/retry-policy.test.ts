@@ -180,6 +180,26 @@ describe('what is retried', () => {
   });
 });
 
+describe('ccm.fetch', () => {
+  it("sends a request of the caller's through the client: token, retries, key; every status resolves", async () => {
+    const ccm = client({ retry: { minDelayMs: 5 } });
+    server.script(fail(503), ok({ total_contacts: 2 }), fail(404));
+    const res = await ccm.fetch('/api/contacts/stats/');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ data: { total_contacts: 2 } });
+    const missing = await ccm.fetch(`${server.url}/api/contacts/1/`, { method: 'DELETE', ifMatch: 4 });
+    expect(missing.status).toBe(404);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/contacts/stats/',
+      'GET /api/contacts/stats/',
+      'DELETE /api/contacts/1/',
+    ]);
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer access')).toBe(true);
+    expect(server.requests[2]?.headers['if-match']).toBe('"4"');
+    expect(keys()[2]).toMatch(UUID);
+  });
+});
+
 describe('backoff', () => {
   it('full jitter: every wait in [0, min(maxDelayMs, minDelayMs · 2^attempt)], spread over all of it', () => {
     const retry = { ...DEFAULT_RETRY, minDelayMs: 100, maxDelayMs: 500 };
