@@ -3,14 +3,14 @@ import { type ApiFetcherArgs, type AppRoute, type InitClientReturn, initClient }
 import type { CcmApiError } from './errors.js';
 import { createFetch } from './fetch.js';
 import { type RawRouter, throwOnError, wrapRouter } from './methods.js';
-import { iterate } from './paging.js';
+import { iterate, type ListPage } from './paging.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 import { createSender, type FetchLike } from './send.js';
 import { Session } from './session.js';
 import { type SessionApi, sessionApi } from './session-api.js';
 import { MemoryTokenStore, type TokenStore, type Tokens } from './tokens.js';
 import { createTransport, type TransportOptions, type TransportResponse } from './transport.js';
-import type { CallOptions, ListQuery, Methods, Page, WithEtag } from './types.js';
+import type { CallOptions, ListQuery, Methods, WithEtag } from './types.js';
 
 export interface ClientOptions {
   /**
@@ -144,13 +144,13 @@ function rawSessionRoutes(raw: RawClient) {
 function assemble(raw: RawClient, session: SessionApi): CcmClient {
   const methods = wrapRouter(contract, raw as unknown as RawRouter) as unknown as Api;
   const auth = Object.fromEntries(Object.entries(methods.auth).filter(([name]) => !SESSION_ROUTES.includes(name)));
-  const lister = <T>(list: (input: never) => Promise<unknown>) =>
-    iterate.bind(undefined, list as (input: unknown) => Promise<Page<T>>) as Iterate<AppRoute, T>;
+  const iterateOver = (list: unknown) => (query?: object, options?: CallOptions) =>
+    iterate(list as ListPage<unknown>, query as Record<string, unknown>, options as Record<string, unknown>);
   return {
     ...methods,
     auth: auth as CcmClient['auth'],
-    contacts: { ...methods.contacts, iterate: lister(methods.contacts.list) } as ContactsApi,
-    customers: { ...methods.customers, iterate: lister(methods.customers.list) } as CustomersApi,
+    contacts: { ...methods.contacts, iterate: iterateOver(methods.contacts.list) } as ContactsApi,
+    customers: { ...methods.customers, iterate: iterateOver(methods.customers.list) } as CustomersApi,
     raw,
     ...session,
   };

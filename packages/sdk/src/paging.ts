@@ -36,7 +36,7 @@ export function linksOf(header: string | null): { next: string | null; previous:
 }
 
 /** Lists one page of a list for a query (the friendly `list` method). */
-type ListPage<T> = (input: { query: Record<string, unknown> } & Record<string, unknown>) => Promise<Page<T>>;
+export type ListPage<T> = (input: { query: Record<string, unknown> } & Record<string, unknown>) => Promise<Page<T>>;
 
 /**
  * Every record of a list, page after page by keyset cursor: each record once, even while others are added or

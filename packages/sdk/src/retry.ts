@@ -30,7 +30,7 @@ export interface RetryPlan {
   method: string;
   /** The call carries an `Idempotency-Key`: the server answers a repeat without doing the work twice. */
   keyed: boolean;
-  /** Retries left to this call at most. */
+  /** The most retries this call may make. */
   retries: number;
   /** When the call's time budget ends (ms since the epoch; Infinity: never). */
   deadline: number;

@@ -101,25 +101,25 @@ function prepare(config: SenderConfig, request: OutgoingRequest): Prepared {
 
 async function sendWithRetries(config: SenderConfig, prepared: Prepared, plan: RetryPlan, signal: AbortSignal) {
   let renewed = false;
-  for (let attempt = 0; ; attempt += 1) {
+  let retried = 0;
+  for (;;) {
     const outcome = await attemptOnce(config, prepared, signal);
     let wait: number | undefined;
     if ('error' in outcome) {
-      wait = waitAfterNetworkError(plan, attempt, config.retry);
+      wait = waitAfterNetworkError(plan, retried, config.retry);
       if (wait === undefined) throw networkError(outcome.error, prepared.info);
     } else {
       // A request refused for its token did nothing: renew the session and send it again, once, uncounted.
       if (outcome.answer.status === 401 && outcome.token && !renewed) {
         renewed = true;
-        if (await config.auth.renewAfter401(outcome.token, signal)) {
-          attempt -= 1;
-          continue;
-        }
+        if (await config.auth.renewAfter401(outcome.token, signal)) continue;
       }
-      wait = waitAfterAnswer(plan, attempt, outcome.answer, config.retry);
+      wait = waitAfterAnswer(plan, retried, outcome.answer, config.retry);
       if (wait === undefined) return outcome.answer;
     }
     await sleep(wait, signal);
+    // Every retry counts, whatever made it wait (Retry-After: 0 included): the loop always ends.
+    retried += 1;
   }
 }
 

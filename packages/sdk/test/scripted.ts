@@ -14,6 +14,8 @@ export type ScriptedAnswer =
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string's parameters. */
+  query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: string;
   at: number;
@@ -65,9 +67,9 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const { pathname: path, searchParams: query } = new URL(req.url ?? '/', 'http://x');
       const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at: performance.now() });
+      requests.push({ method: req.method ?? 'GET', path, query, headers: req.headers, body, at: performance.now() });
       answer(res, queue.shift() ?? state.fallback);
     });
   });
