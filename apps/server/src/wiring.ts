@@ -13,8 +13,7 @@ const TOKEN_LEEWAY_SECONDS = 5;
 export function servicesFor(store: Store, config: Config, limiters?: Limiters, userChanges?: UserChanges): Services {
   return createServices(store, {
     phoneRegion: config.defaultPhoneRegion,
-    // A claim outlives the longest a request may run (its time limit), with a margin for the clock.
-    idempotency: { ttlSeconds: config.idempotencyKeyTtlSeconds, leaseMs: config.requestTimeoutMs + 5000 },
+    idempotency: { ttlSeconds: config.idempotencyKeyTtlSeconds },
     limiters,
     userChanges,
     tokens: {

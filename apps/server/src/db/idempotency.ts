@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Dialect } from './connection.js';
-import { asDate, type Reader } from './reads.js';
+import { asDate, type Reader, type Row } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
 /** A user's Idempotency-Key. */
@@ -9,108 +9,130 @@ export interface KeyId {
   key: string;
 }
 
-/** The request a key was first used with. */
+/** The request a key was first used with, and when its answer expires. */
 export interface KeyedRequest {
   operation: string;
   fingerprint: string;
-}
-
-/** What a claim finds: the key is this request's to run, or its stored answer, or another request running it. */
-export type Claim =
-  | { kind: 'claimed'; owner: string }
-  | { kind: 'stored'; fingerprint: string; answer: string }
-  | { kind: 'running'; fingerprint: string };
-
-export interface ClaimTimes {
   now: Date;
-  /** Until when the claim is this request's; past it (its server died), another request may take the key over. */
-  lockedUntil: Date;
   expiresAt: Date;
 }
 
-/** The idempotency_keys table (migration 0006): claims, stored answers, pruning. */
-export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dialect) {
-  const rowLock = dialect === 'sqlite' ? '' : ' FOR UPDATE';
-  // The insert leaves an existing row alone. MariaDB's takes it with an exclusive lock (ON DUPLICATE KEY UPDATE):
-  // INSERT IGNORE's shared lock, upgraded by the FOR UPDATE read after it, deadlocks two repeats of one key.
-  const insertOrKeep = (columns: string) =>
-    dialect === 'mariadb'
-      ? `INSERT INTO idempotency_keys ${columns} ON DUPLICATE KEY UPDATE user_id = user_id`
-      : `INSERT INTO idempotency_keys ${columns} ON CONFLICT (user_id, idem_key) DO NOTHING`;
-  const run = (uow: UnitOfWork, sql: string, replacements: unknown[]) =>
-    sequelize.query(sql, {
-      replacements,
-      transaction: asTransaction(uow),
-      type: QueryTypes.UPDATE,
-    }) as Promise<unknown>;
+/** A key's stored answer, and the request it answers. */
+export interface StoredAnswer {
+  fingerprint: string;
+  answer: string;
+}
 
-  /** Makes the key this request's: a fresh claim, whatever the row held. */
-  const take = (uow: UnitOfWork, id: KeyId, request: KeyedRequest, owner: string, times: ClaimTimes) =>
+/** What a transaction finds when it claims a key: it is this request's now, or answered, or held by another. */
+export type Claim = { kind: 'claimed' } | ({ kind: 'stored' } & StoredAnswer) | { kind: 'running' };
+
+const COLUMNS = '(user_id, idem_key, operation, fingerprint, answer, created_at, expires_at)';
+
+/**
+ * The idempotency_keys table (migration 0006). A row is written in the transaction of the change it answers: its
+ * claim first, its answer last, so that a committed row always has its answer.
+ */
+export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dialect) {
+  const run = (uow: UnitOfWork, sql: string, replacements: unknown[]) =>
+    sequelize.query(sql, { replacements, transaction: asTransaction(uow), type: QueryTypes.UPDATE }) as Promise<
+      [unknown, number]
+    >;
+  // Insert unless the key is there. MariaDB's form takes an existing row with an exclusive lock: INSERT IGNORE's
+  // shared one, upgraded by a read FOR UPDATE after it, deadlocks two repeats of one key.
+  const insertOrKeep = (uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string | null) =>
     run(
       uow,
-      `UPDATE idempotency_keys SET operation = ?, fingerprint = ?, owner = ?, locked_until = ?, answer = NULL,
-       created_at = ?, expires_at = ? WHERE user_id = ? AND idem_key = ?`,
-      [request.operation, request.fingerprint, owner, times.lockedUntil, times.now, times.expiresAt, id.userId, id.key],
+      `INSERT INTO idempotency_keys ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?) ${
+        dialect === 'mariadb'
+          ? 'ON DUPLICATE KEY UPDATE user_id = user_id'
+          : 'ON CONFLICT (user_id, idem_key) DO NOTHING'
+      }`,
+      [id.userId, id.key, request.operation, request.fingerprint, answer, request.now, request.expiresAt],
     );
+  const rowOf = (uow: UnitOfWork, id: KeyId, lock: string) =>
+    read.selectIn(
+      uow,
+      `SELECT fingerprint, answer, expires_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?${lock}`,
+      [id.userId, id.key],
+    );
+  const live = (row: Row | undefined, now: Date) => row && asDate(row.expires_at).getTime() > now.getTime();
+
+  /** Whether another transaction is running a request with this key now (another server process). */
+  async function heldElsewhere(uow: UnitOfWork, id: KeyId): Promise<boolean> {
+    if (dialect === 'postgres') {
+      // Held to the end of the transaction; a repeat's try fails at once.
+      const [row] = await read.selectIn(uow, 'SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS held', [
+        `idempotency:${id.userId}:${id.key}`,
+      ]);
+      return row?.held !== true;
+    }
+    if (dialect === 'mariadb') {
+      // A row another transaction has inserted and not committed is locked: NOWAIT fails at once (1205).
+      return rowOf(uow, id, ' FOR UPDATE NOWAIT').then(
+        () => false,
+        (err: { errno?: number; parent?: { errno?: number } }) => {
+          // The driver's own error (reads.ts sends this read straight to it), or Sequelize's around it.
+          if ((err?.errno ?? err?.parent?.errno) === 1205) return true;
+          throw err;
+        },
+      );
+    }
+    return false; // SQLite: write transactions run one at a time.
+  }
 
   return {
-    /**
-     * Claims the key for a request (its own short transaction, so that a concurrent repeat sees the claim): inserted
-     * if new; taken over if expired, or if the request holding it stopped before its time was up without storing an
-     * answer (nothing it did committed: its change and its answer commit together).
-     */
-    async claim(uow: UnitOfWork, id: KeyId, request: KeyedRequest, owner: string, times: ClaimTimes): Promise<Claim> {
-      await run(
-        uow,
-        insertOrKeep(`(user_id, idem_key, operation, fingerprint, owner, locked_until, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-        [
-          id.userId,
-          id.key,
-          request.operation,
-          request.fingerprint,
-          owner,
-          times.lockedUntil,
-          times.now,
-          times.expiresAt,
-        ],
-      );
-      const [row] = await read.selectIn(
-        uow,
-        `SELECT fingerprint, owner, locked_until, answer, expires_at FROM idempotency_keys
-         WHERE user_id = ? AND idem_key = ?${rowLock}`,
+    /** The stored answer of a key, unless it has expired (a plain read, before anything runs). */
+    async lookup(id: KeyId, now: Date): Promise<StoredAnswer | undefined> {
+      const [row] = await read.select(
+        'SELECT fingerprint, answer, expires_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
         [id.userId, id.key],
       );
+      if (!live(row, now) || row!.answer == null) return undefined;
+      return { fingerprint: row!.fingerprint as string, answer: row!.answer as string };
+    },
+
+    /**
+     * Claims the key in the transaction of the change (its first statement): a new row without an answer, which
+     * the transaction's end fills in. An expired row is taken over; a live one is answered; a key another
+     * transaction holds is `running`.
+     */
+    async claim(uow: UnitOfWork, id: KeyId, request: KeyedRequest): Promise<Claim> {
+      if (await heldElsewhere(uow, id)) return { kind: 'running' };
+      await insertOrKeep(uow, id, request, null);
+      const [row] = await rowOf(uow, id, dialect === 'sqlite' ? '' : ' FOR UPDATE');
       if (!row) throw new Error('idempotency key row missing after its insert');
-      const now = times.now.getTime();
-      const fingerprint = row.fingerprint as string;
-      if (row.owner === owner && row.answer == null) return { kind: 'claimed', owner };
-      const expired = asDate(row.expires_at).getTime() <= now;
-      const abandoned = row.answer == null && (row.locked_until == null || asDate(row.locked_until).getTime() <= now);
-      if (expired || (abandoned && fingerprint === request.fingerprint)) {
-        await take(uow, id, request, owner, times);
-        return { kind: 'claimed', owner };
+      if (row.answer == null) return { kind: 'claimed' };
+      if (live(row, request.now)) {
+        return { kind: 'stored', fingerprint: row.fingerprint as string, answer: row.answer as string };
       }
-      if (row.answer != null) return { kind: 'stored', fingerprint, answer: row.answer as string };
-      return { kind: 'running', fingerprint };
+      await run(
+        uow,
+        `UPDATE idempotency_keys SET operation = ?, fingerprint = ?, answer = NULL, created_at = ?, expires_at = ?
+         WHERE user_id = ? AND idem_key = ?`,
+        [request.operation, request.fingerprint, request.now, request.expiresAt, id.userId, id.key],
+      );
+      return { kind: 'claimed' };
     },
 
-    /** Stores the answer, if the key is still `owner`'s; false if another request took it over. */
-    async complete(uow: UnitOfWork, id: KeyId, owner: string, answer: string): Promise<boolean> {
-      const [, changed] = (await sequelize.query(
-        `UPDATE idempotency_keys SET answer = ?, locked_until = NULL WHERE user_id = ? AND idem_key = ? AND owner = ?`,
-        { replacements: [answer, id.userId, id.key, owner], transaction: asTransaction(uow), type: QueryTypes.UPDATE },
-      )) as [unknown, number];
-      return changed === 1;
+    /** Stores the answer of the key this transaction claimed. */
+    async complete(uow: UnitOfWork, id: KeyId, answer: string): Promise<void> {
+      const [, changed] = await run(
+        uow,
+        'UPDATE idempotency_keys SET answer = ? WHERE user_id = ? AND idem_key = ? AND answer IS NULL',
+        [answer, id.userId, id.key],
+      );
+      if (changed !== 1) throw new Error('idempotency key not claimed by this transaction');
     },
 
-    /** Gives the key up (the request failed in a way a repeat may not: the database went away...). */
-    release: (uow: UnitOfWork, id: KeyId, owner: string) =>
-      run(uow, 'DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND owner = ? AND answer IS NULL', [
-        id.userId,
-        id.key,
-        owner,
-      ]),
+    /** Stores the answer of a call that wrote nothing (its own transaction); an answer stored meanwhile stands. */
+    async record(uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string): Promise<void> {
+      await insertOrKeep(uow, id, request, answer);
+      await run(
+        uow,
+        'UPDATE idempotency_keys SET answer = ?, fingerprint = ?, expires_at = ? WHERE user_id = ? AND idem_key = ? AND expires_at <= ?',
+        [answer, request.fingerprint, request.expiresAt, id.userId, id.key, request.now],
+      );
+    },
 
     /** Removes up to `limit` keys expired before `now`; answers how many. */
     async prune(now: Date, limit: number, uow: UnitOfWork): Promise<number> {

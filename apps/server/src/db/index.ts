@@ -25,7 +25,7 @@ export type {
 export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export { isUnavailable, violatedColumns } from './errors.js';
-export type { Claim, ClaimTimes, KeyedRequest, KeyId } from './idempotency.js';
+export type { Claim, KeyedRequest, KeyId, StoredAnswer } from './idempotency.js';
 export type { OutageReport } from './outage.js';
 export { fitsId } from './reads.js';
 export type { RefreshTokenRecord } from './refresh-tokens.js';

@@ -30,11 +30,13 @@ function isRetryable(err: unknown): boolean {
 }
 
 /**
- * A write to make in the first transaction a call commits, after its work and before its commit: an idempotent
- * request's stored answer (services/idempotency.ts), so that the change and its answer commit together or not at
- * all. `committed` holds what that transaction answered, once it has committed.
+ * Work to do in the first transaction a call commits: first thing after it begins (an idempotent request claims
+ * its key), and after its work, before its commit (the request's answer is stored), so that a change and its
+ * answer commit together or not at all (services/idempotency.ts). `committed` holds what that transaction
+ * answered, once it has committed.
  */
 export interface CommitHook {
+  afterBegin(uow: UnitOfWork): Promise<void>;
   beforeCommit(uow: UnitOfWork, value: unknown): Promise<void>;
   committed?: { value: unknown };
 }
@@ -63,6 +65,7 @@ export async function inTransaction<T>(sequelize: Sequelize, work: (uow: UnitOfW
   const once = () =>
     sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, async (t) => {
       const uow = t as unknown as UnitOfWork;
+      await hook?.afterBegin(uow);
       const value = await work(uow);
       await hook?.beforeCommit(uow, value);
       return value;

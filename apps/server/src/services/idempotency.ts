@@ -1,19 +1,18 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { type Claim, type CommitHook, type KeyId, type Store, withCommitHook } from '../db/index.js';
+import { createHash } from 'node:crypto';
+import { type CommitHook, type KeyedRequest, type KeyId, type Store, withCommitHook } from '../db/index.js';
 import { AppError, asAppError, type ErrorCode, validationError } from './errors.js';
 
 /**
  * Idempotency-Key (docs/api.md, "Retries and concurrent edits"): a write sent again with the same key and the same
- * request gets the first one's answer again, without running again. The key is claimed in a transaction of its
- * own, so that a repeat arriving meanwhile sees it (409); the answer is stored in the transaction of the change it
- * answers, so that one never commits without the other.
+ * request gets the first one's answer again, without running again. The key is claimed by the first statement of
+ * the change's transaction and its answer stored by the last, so that a change never commits without its answer,
+ * nor an answer without its change. A repeat meanwhile is a 409: this process knows its own running keys, and the
+ * database tells of other processes' (db/idempotency.ts, heldElsewhere).
  */
 
 export interface IdempotencySettings {
   /** How long an answer is kept. */
   ttlSeconds: number;
-  /** How long a claim holds without an answer: past it, its request is taken for dead and a repeat may run. */
-  leaseMs: number;
 }
 
 /** One keyed call: who, the key, and the request the key stands for. */
@@ -30,7 +29,7 @@ type Stored =
   | { result: unknown }
   | { error: { code: ErrorCode; message: string; fields?: Record<string, string[]>; currentEtag?: string } };
 
-/** Errors that are the request's answer, stored like a result; any other failure lets a repeat run again. */
+/** Errors that are the request's answer, stored like a result; after any other failure a repeat runs again. */
 const FINAL_ERRORS = new Set<ErrorCode>(['validation', 'not_found', 'forbidden', 'precondition_failed']);
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
@@ -59,65 +58,63 @@ const inProgress = () =>
     IN_PROGRESS_RETRY_AFTER_SECONDS,
   );
 
-/** The answer of a claim that is not this request's: the stored one, or a refusal. */
-function answerOf(claim: Exclude<Claim, { kind: 'claimed' }>, fingerprint: string): { result: unknown } {
-  if (claim.fingerprint !== fingerprint) {
+const encode = (stored: Stored) => JSON.stringify(stored, (_, v) => (v === undefined ? null : v));
+
+/** A stored answer given again: the result, or the error thrown again (422 if the key was another request's). */
+function replay(stored: { fingerprint: string; answer: string }, fingerprint: string): { result: unknown } {
+  if (stored.fingerprint !== fingerprint) {
     throw new AppError(
       'idempotency_mismatch',
       'This Idempotency-Key was used with another request: use a new key for a new request.',
     );
   }
-  if (claim.kind === 'running') throw inProgress();
-  const stored = JSON.parse(claim.answer) as Stored;
-  if ('result' in stored) return stored;
-  const { code, message, fields, currentEtag } = stored.error;
+  const answer = JSON.parse(stored.answer) as Stored;
+  if ('result' in answer) return answer;
+  const { code, message, fields, currentEtag } = answer.error;
   throw new AppError(code, message, fields, undefined, { currentEtag, replayed: true });
 }
 
-const encode = (stored: Stored) => JSON.stringify(stored, (_, v) => (v === undefined ? null : v));
+/** Thrown by a claim that finds the key answered meanwhile: the transaction rolls back, and the answer is given. */
+class Answered extends Error {
+  constructor(readonly stored: { fingerprint: string; answer: string }) {
+    super('answered meanwhile');
+  }
+}
 
 export function idempotency(store: Store, settings: IdempotencySettings) {
-  const claimKey = (id: KeyId, operation: string, fingerprint: string, owner: string) => {
-    const now = new Date();
-    const times = {
-      now,
-      lockedUntil: new Date(now.getTime() + settings.leaseMs),
-      expiresAt: new Date(now.getTime() + settings.ttlSeconds * 1000),
-    };
-    return store.transaction((t) => store.idempotency.claim(t, id, { operation, fingerprint }, owner, times));
-  };
+  /** This process's keys being run now. */
+  const running = new Set<string>();
 
-  const storeAnswer = async (id: KeyId, owner: string, stored: Stored) => {
-    await store.transaction((t) => store.idempotency.complete(t, id, owner, encode(stored)));
-  };
-
-  /** Runs the call with its answer stored in the transaction of its change (or after it, if it changed nothing). */
-  async function execute<T>(id: KeyId, owner: string, call: () => Promise<T>): Promise<T> {
+  /** Runs the call with its key claimed and its answer stored in the transaction of its change. */
+  async function execute(id: KeyId, request: KeyedRequest, call: () => Promise<unknown>) {
     const hook: CommitHook = {
-      beforeCommit: async (uow, value) => {
-        // Another request took the key over (this one outlived its claim): this change must not commit.
-        if (!(await store.idempotency.complete(uow, id, owner, encode({ result: value })))) throw inProgress();
+      afterBegin: async (uow) => {
+        const claim = await store.idempotency.claim(uow, id, request);
+        if (claim.kind === 'running') throw inProgress();
+        if (claim.kind === 'stored') throw new Answered(claim);
       },
+      beforeCommit: (uow, value) => store.idempotency.complete(uow, id, encode({ result: value })),
     };
+    const record = (stored: Stored) =>
+      store.transaction((t) => store.idempotency.record(t, id, request, encode(stored)));
     try {
       const result = await withCommitHook(hook, call);
-      // A call that wrote nothing, or whose answer is not its transaction's value, has it stored now.
-      if (hook.committed?.value !== result) await storeAnswer(id, owner, { result });
-      return result;
+      // A call that wrote nothing, or whose answer is not its transaction's value, has its answer stored now.
+      if (hook.committed?.value !== result) await record({ result });
+      return { result, replayed: false };
     } catch (err) {
+      if (err instanceof Answered) return { result: replay(err.stored, request.fingerprint).result, replayed: true };
       const known = asAppError(err);
       if (!hook.committed && known && FINAL_ERRORS.has(known.code)) {
         const { code, message, fields, currentEtag } = known;
-        await storeAnswer(id, owner, { error: { code, message, fields, currentEtag } });
-      } else if (!hook.committed) {
-        await store.transaction((t) => store.idempotency.release(t, id, owner)).catch(() => {});
+        await record({ error: { code, message, fields, currentEtag } });
       }
       throw err;
     }
   }
 
   return {
-    /** Runs `run` once per user and key; a repeat gets the stored answer, `replayed` true. */
+    /** Runs `call` once per user and key; a repeat gets the stored answer, `replayed` true. */
     async run<T>(call: KeyedCall, run: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
       if (!KEY.test(call.key)) {
         throw validationError(
@@ -126,11 +123,25 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
         );
       }
       const id = { userId: call.userId, key: call.key };
-      const fingerprint = fingerprintOf(call);
-      const owner = randomUUID();
-      const claim = await claimKey(id, call.operation, fingerprint, owner);
-      if (claim.kind !== 'claimed') return { result: answerOf(claim, fingerprint).result as T, replayed: true };
-      return { result: await execute(id, owner, run), replayed: false };
+      const now = new Date();
+      const request = {
+        operation: call.operation,
+        fingerprint: fingerprintOf(call),
+        now,
+        expiresAt: new Date(now.getTime() + settings.ttlSeconds * 1000),
+      };
+      // Answered already: given again without a write. (A service may read before it writes: a repeated create
+      // of a user would find the user and refuse the name.)
+      const stored = await store.idempotency.lookup(id, now);
+      if (stored) return { result: replay(stored, request.fingerprint).result as T, replayed: true };
+      const local = `${id.userId}\u0000${id.key}`;
+      if (running.has(local)) throw inProgress();
+      running.add(local);
+      try {
+        return (await execute(id, request, run)) as { result: T; replayed: boolean };
+      } finally {
+        running.delete(local);
+      }
     },
 
     /** Removes up to `limit` expired keys (maintenance). */

@@ -5,8 +5,7 @@ import { DataTypes, type QueryInterface } from 'sequelize';
  * - contacts.version and customers.version: 1 when made, one more with every change; sent as the record's ETag,
  *   compared under the row lock for If-Match.
  * - idempotency_keys: a request's Idempotency-Key per user, the fingerprint of the request it was first used with,
- *   and the answer, written in the same transaction as the change it answers. `owner` and `locked_until` are the
- *   claim of the request running it: a claim past its time (its server died) may be taken over.
+ *   and the answer, written in the same transaction as the change it answers (so a committed row has its answer).
  */
 
 const NOPAD = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin';
@@ -24,8 +23,6 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
       idem_key: { type: DataTypes.STRING(255), allowNull: false, primaryKey: true },
       operation: { type: DataTypes.STRING(64), allowNull: false },
       fingerprint: { type: DataTypes.STRING(64), allowNull: false },
-      owner: { type: DataTypes.STRING(36), allowNull: true },
-      locked_until: { type: DataTypes.DATE(3), allowNull: true },
       answer: { type: long, allowNull: true },
       created_at: { type: DataTypes.DATE(3), allowNull: false },
       expires_at: { type: DataTypes.DATE(3), allowNull: false },
