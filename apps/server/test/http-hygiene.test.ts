@@ -87,7 +87,9 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase();
-    for (const h of ['x-request-id', 'x-total-count', 'link', 'retry-after']) expect(exposed).toContain(h);
+    for (const h of ['x-request-id', 'x-total-count', 'link', 'retry-after', 'etag', 'idempotent-replayed']) {
+      expect(exposed).toContain(h);
+    }
     expect(res.headers.get('vary')).toMatch(/origin/i);
     const other = await t.staff.get('/api/contacts/', { headers: { origin: OTHER_ALLOWED } });
     expect(other.headers.get('access-control-allow-origin')).toBe(OTHER_ALLOWED);
@@ -117,8 +119,10 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
     const headers = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase();
-    expect(headers).toContain('authorization');
-    expect(headers).toContain('content-type');
+    // What the SDK sends with every write: safe retries and conditional edits from a browser too.
+    for (const h of ['authorization', 'content-type', 'idempotency-key', 'if-match', 'if-none-match']) {
+      expect(headers).toContain(h);
+    }
     expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0);
   });
 

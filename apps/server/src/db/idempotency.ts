@@ -3,6 +3,9 @@ import type { Dialect } from './connection.js';
 import { asDate, type Reader, type Row } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
+// The idempotency_keys table (migration 0006). A row is written in the transaction of the change it answers: its
+// claim first, its answer last, so that a committed row always has its answer.
+
 /** A user's Idempotency-Key. */
 export interface KeyId {
   userId: number;
@@ -26,60 +29,136 @@ export interface StoredAnswer {
 /** What a transaction finds when it claims a key: it is this request's now, or answered, or held by another. */
 export type Claim = { kind: 'claimed' } | ({ kind: 'stored' } & StoredAnswer) | { kind: 'running' };
 
+interface KeysDb {
+  sequelize: Sequelize;
+  read: Reader;
+  dialect: Dialect;
+}
+
 const COLUMNS = '(user_id, idem_key, operation, fingerprint, answer, created_at, expires_at)';
+const values = (id: KeyId, request: KeyedRequest, answer: string | null) => [
+  id.userId,
+  id.key,
+  request.operation,
+  request.fingerprint,
+  answer,
+  request.now,
+  request.expiresAt,
+];
+
+/** SQLite and PostgreSQL say what they changed (RETURNING), in one statement sent straight to the driver. */
+const returns = (db: KeysDb) => db.dialect !== 'mariadb';
+
+function write(db: KeysDb, uow: UnitOfWork, sql: string, replacements: unknown[]) {
+  return db.sequelize.query(sql, { replacements, transaction: asTransaction(uow), type: QueryTypes.UPDATE }) as Promise<
+    [unknown, number]
+  >;
+}
 
 /**
- * The idempotency_keys table (migration 0006). A row is written in the transaction of the change it answers: its
- * claim first, its answer last, so that a committed row always has its answer.
+ * Inserts the row unless the key is there; true if it did (undefined where the database cannot say: MariaDB). Its
+ * form there takes an existing row with an exclusive lock: INSERT IGNORE's shared one, upgraded by a read FOR UPDATE
+ * after it, deadlocks two repeats of one key.
  */
-export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dialect) {
-  const run = (uow: UnitOfWork, sql: string, replacements: unknown[]) =>
-    sequelize.query(sql, { replacements, transaction: asTransaction(uow), type: QueryTypes.UPDATE }) as Promise<
-      [unknown, number]
-    >;
-  // Insert unless the key is there. MariaDB's form takes an existing row with an exclusive lock: INSERT IGNORE's
-  // shared one, upgraded by a read FOR UPDATE after it, deadlocks two repeats of one key.
-  const insertOrKeep = (uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string | null) =>
-    run(
-      uow,
-      `INSERT INTO idempotency_keys ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?) ${
-        dialect === 'mariadb'
-          ? 'ON DUPLICATE KEY UPDATE user_id = user_id'
-          : 'ON CONFLICT (user_id, idem_key) DO NOTHING'
-      }`,
-      [id.userId, id.key, request.operation, request.fingerprint, answer, request.now, request.expiresAt],
-    );
-  const rowOf = (uow: UnitOfWork, id: KeyId, lock: string) =>
-    read.selectIn(
-      uow,
-      `SELECT fingerprint, answer, expires_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?${lock}`,
-      [id.userId, id.key],
-    );
-  const live = (row: Row | undefined, now: Date) => row && asDate(row.expires_at).getTime() > now.getTime();
-
-  /** Whether another transaction is running a request with this key now (another server process). */
-  async function heldElsewhere(uow: UnitOfWork, id: KeyId): Promise<boolean> {
-    if (dialect === 'postgres') {
-      // Held to the end of the transaction; a repeat's try fails at once.
-      const [row] = await read.selectIn(uow, 'SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS held', [
-        `idempotency:${id.userId}:${id.key}`,
-      ]);
-      return row?.held !== true;
-    }
-    if (dialect === 'mariadb') {
-      // A row another transaction has inserted and not committed is locked: NOWAIT fails at once (1205).
-      return rowOf(uow, id, ' FOR UPDATE NOWAIT').then(
-        () => false,
-        (err: { errno?: number; parent?: { errno?: number } }) => {
-          // The driver's own error (reads.ts sends this read straight to it), or Sequelize's around it.
-          if ((err?.errno ?? err?.parent?.errno) === 1205) return true;
-          throw err;
-        },
-      );
-    }
-    return false; // SQLite: write transactions run one at a time.
+async function insertOrKeep(db: KeysDb, uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string | null) {
+  const insert = `INSERT INTO idempotency_keys ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)`;
+  if (!returns(db)) {
+    await write(db, uow, `${insert} ON DUPLICATE KEY UPDATE user_id = user_id`, values(id, request, answer));
+    return undefined;
   }
+  const rows = await db.read.selectIn(
+    uow,
+    `${insert} ON CONFLICT (user_id, idem_key) DO NOTHING RETURNING user_id`,
+    values(id, request, answer),
+  );
+  return rows.length === 1;
+}
 
+const rowOf = (db: KeysDb, uow: UnitOfWork, id: KeyId, lock = '') =>
+  db.read.selectIn(
+    uow,
+    `SELECT fingerprint, answer, expires_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?${lock}`,
+    [id.userId, id.key],
+  );
+
+const live = (row: Row | undefined, now: Date): row is Row =>
+  row !== undefined && asDate(row.expires_at).getTime() > now.getTime();
+
+/** Whether another transaction is running a request with this key now (another server process). */
+async function heldElsewhere(db: KeysDb, uow: UnitOfWork, id: KeyId): Promise<boolean> {
+  if (db.dialect === 'postgres') {
+    // Held to the end of the transaction; a repeat's try fails at once.
+    const [row] = await db.read.selectIn(uow, 'SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS held', [
+      `idempotency:${id.userId}:${id.key}`,
+    ]);
+    return row?.held !== true;
+  }
+  if (db.dialect === 'mariadb') {
+    // A row another transaction has inserted and not committed is locked: NOWAIT fails at once (1205).
+    return rowOf(db, uow, id, ' FOR UPDATE NOWAIT').then(
+      () => false,
+      (err: { errno?: number; parent?: { errno?: number } }) => {
+        // The driver's own error (reads.ts sends this read straight to it), or Sequelize's around it.
+        if ((err?.errno ?? err?.parent?.errno) === 1205) return true;
+        throw err;
+      },
+    );
+  }
+  return false; // SQLite: write transactions run one at a time.
+}
+
+/**
+ * Claims the key in the transaction of the change (its first statement): a new row without an answer, which the
+ * transaction's end fills in. An expired row is taken over; a live one is answered; a key another transaction
+ * holds is `running`.
+ */
+async function claim(db: KeysDb, uow: UnitOfWork, id: KeyId, request: KeyedRequest): Promise<Claim> {
+  if (await heldElsewhere(db, uow, id)) return { kind: 'running' };
+  if (await insertOrKeep(db, uow, id, request, null)) return { kind: 'claimed' };
+  const [row] = await rowOf(db, uow, id, db.dialect === 'sqlite' ? '' : ' FOR UPDATE');
+  if (!row) throw new Error('idempotency key row missing after its insert');
+  if (row.answer == null) return { kind: 'claimed' };
+  if (live(row, request.now))
+    return { kind: 'stored', fingerprint: row.fingerprint as string, answer: row.answer as string };
+  await write(
+    db,
+    uow,
+    `UPDATE idempotency_keys SET operation = ?, fingerprint = ?, answer = NULL, created_at = ?, expires_at = ?
+     WHERE user_id = ? AND idem_key = ?`,
+    [request.operation, request.fingerprint, request.now, request.expiresAt, id.userId, id.key],
+  );
+  return { kind: 'claimed' };
+}
+
+/** Stores the answer of the key this transaction claimed. */
+async function complete(db: KeysDb, uow: UnitOfWork, id: KeyId, answer: string): Promise<void> {
+  const sql = 'UPDATE idempotency_keys SET answer = ? WHERE user_id = ? AND idem_key = ? AND answer IS NULL';
+  const params = [answer, id.userId, id.key];
+  const changed = returns(db)
+    ? (await db.read.selectIn(uow, `${sql} RETURNING user_id`, params)).length
+    : (await write(db, uow, sql, params))[1];
+  if (changed !== 1) throw new Error('idempotency key not claimed by this transaction');
+}
+
+/** Removes up to `limit` keys expired before `now`; answers how many. */
+async function prune(db: KeysDb, now: Date, limit: number, uow: UnitOfWork): Promise<number> {
+  const rows = await db.read.selectIn(
+    uow,
+    `SELECT user_id, idem_key FROM idempotency_keys WHERE expires_at < ? ORDER BY expires_at LIMIT ${Math.trunc(limit)}`,
+    [now],
+  );
+  if (rows.length === 0) return 0;
+  await write(
+    db,
+    uow,
+    `DELETE FROM idempotency_keys WHERE expires_at < ? AND (user_id, idem_key) IN (${rows.map(() => '(?, ?)').join(', ')})`,
+    [now, ...rows.flatMap((r) => [r.user_id, r.idem_key])],
+  );
+  return rows.length;
+}
+
+export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dialect) {
+  const db: KeysDb = { sequelize, read, dialect };
   return {
     /** The stored answer of a key, unless it has expired (a plain read, before anything runs). */
     async lookup(id: KeyId, now: Date): Promise<StoredAnswer | undefined> {
@@ -87,68 +166,23 @@ export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dia
         'SELECT fingerprint, answer, expires_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
         [id.userId, id.key],
       );
-      if (!live(row, now) || row!.answer == null) return undefined;
-      return { fingerprint: row!.fingerprint as string, answer: row!.answer as string };
+      if (!live(row, now) || row.answer == null) return undefined;
+      return { fingerprint: row.fingerprint as string, answer: row.answer as string };
     },
-
-    /**
-     * Claims the key in the transaction of the change (its first statement): a new row without an answer, which
-     * the transaction's end fills in. An expired row is taken over; a live one is answered; a key another
-     * transaction holds is `running`.
-     */
-    async claim(uow: UnitOfWork, id: KeyId, request: KeyedRequest): Promise<Claim> {
-      if (await heldElsewhere(uow, id)) return { kind: 'running' };
-      await insertOrKeep(uow, id, request, null);
-      const [row] = await rowOf(uow, id, dialect === 'sqlite' ? '' : ' FOR UPDATE');
-      if (!row) throw new Error('idempotency key row missing after its insert');
-      if (row.answer == null) return { kind: 'claimed' };
-      if (live(row, request.now)) {
-        return { kind: 'stored', fingerprint: row.fingerprint as string, answer: row.answer as string };
-      }
-      await run(
-        uow,
-        `UPDATE idempotency_keys SET operation = ?, fingerprint = ?, answer = NULL, created_at = ?, expires_at = ?
-         WHERE user_id = ? AND idem_key = ?`,
-        [request.operation, request.fingerprint, request.now, request.expiresAt, id.userId, id.key],
-      );
-      return { kind: 'claimed' };
-    },
-
-    /** Stores the answer of the key this transaction claimed. */
-    async complete(uow: UnitOfWork, id: KeyId, answer: string): Promise<void> {
-      const [, changed] = await run(
-        uow,
-        'UPDATE idempotency_keys SET answer = ? WHERE user_id = ? AND idem_key = ? AND answer IS NULL',
-        [answer, id.userId, id.key],
-      );
-      if (changed !== 1) throw new Error('idempotency key not claimed by this transaction');
-    },
-
+    claim: (uow: UnitOfWork, id: KeyId, request: KeyedRequest) => claim(db, uow, id, request),
+    complete: (uow: UnitOfWork, id: KeyId, answer: string) => complete(db, uow, id, answer),
     /** Stores the answer of a call that wrote nothing (its own transaction); an answer stored meanwhile stands. */
     async record(uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string): Promise<void> {
-      await insertOrKeep(uow, id, request, answer);
-      await run(
+      await insertOrKeep(db, uow, id, request, answer);
+      await write(
+        db,
         uow,
-        'UPDATE idempotency_keys SET answer = ?, fingerprint = ?, expires_at = ? WHERE user_id = ? AND idem_key = ? AND expires_at <= ?',
+        `UPDATE idempotency_keys SET answer = ?, fingerprint = ?, expires_at = ?
+         WHERE user_id = ? AND idem_key = ? AND expires_at <= ?`,
         [answer, request.fingerprint, request.expiresAt, id.userId, id.key, request.now],
       );
     },
-
-    /** Removes up to `limit` keys expired before `now`; answers how many. */
-    async prune(now: Date, limit: number, uow: UnitOfWork): Promise<number> {
-      const rows = await read.selectIn(
-        uow,
-        `SELECT user_id, idem_key FROM idempotency_keys WHERE expires_at < ? ORDER BY expires_at LIMIT ${Math.trunc(limit)}`,
-        [now],
-      );
-      if (rows.length === 0) return 0;
-      await run(
-        uow,
-        `DELETE FROM idempotency_keys WHERE expires_at < ? AND (user_id, idem_key) IN (${rows.map(() => '(?, ?)').join(', ')})`,
-        [now, ...rows.flatMap((r) => [r.user_id, r.idem_key])],
-      );
-      return rows.length;
-    },
+    prune: (now: Date, limit: number, uow: UnitOfWork) => prune(db, now, limit, uow),
   };
 }
 

@@ -70,8 +70,8 @@ export function corsFor(origins: string[]): RequestHandler {
   return cors({
     origin: (origin, callback) => callback(null, origin !== undefined && (any || allowed.has(origin))),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'If-Match', 'If-None-Match'],
+    exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'ETag', 'Idempotent-Replayed'],
     credentials: false,
     maxAge: 600,
   });
