@@ -3,8 +3,9 @@ import type { Dialect } from './connection.js';
 import { asDate, type Reader, type Row } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
-// The idempotency_keys table (migration 0006). A row is written in the transaction of the change it answers: its
-// claim first, its answer last, so that a committed row always has its answer.
+// The idempotency_keys table (migration 0006). A key's row is written with its answer in the transaction of the
+// change it answers (on MariaDB its claim comes first, in the same transaction), so that a committed row always
+// has its answer.
 
 /** A user's Idempotency-Key. */
 export interface KeyId {
@@ -108,36 +109,49 @@ async function heldElsewhere(db: KeysDb, uow: UnitOfWork, id: KeyId): Promise<bo
 }
 
 /**
- * Claims the key in the transaction of the change (its first statement): a new row without an answer, which the
- * transaction's end fills in. An expired row is taken over; a live one is answered; a key another transaction
- * holds is `running`.
+ * The start of a keyed change's transaction. MariaDB claims the key with a row at once, for other processes to see
+ * (NOWAIT); PostgreSQL holds an advisory lock on it; SQLite's writers run one at a time and need nothing.
  */
-async function claim(db: KeysDb, uow: UnitOfWork, id: KeyId, request: KeyedRequest): Promise<Claim> {
+async function begin(db: KeysDb, uow: UnitOfWork, id: KeyId, request: KeyedRequest): Promise<Claim> {
   if (await heldElsewhere(db, uow, id)) return { kind: 'running' };
-  if (await insertOrKeep(db, uow, id, request, null)) return { kind: 'claimed' };
-  const [row] = await rowOf(db, uow, id, db.dialect === 'sqlite' ? '' : ' FOR UPDATE');
+  if (db.dialect !== 'mariadb') return { kind: 'claimed' };
+  await insertOrKeep(db, uow, id, request, null);
+  const [row] = await rowOf(db, uow, id, ' FOR UPDATE');
   if (!row) throw new Error('idempotency key row missing after its insert');
-  if (row.answer == null) return { kind: 'claimed' };
-  if (live(row, request.now))
+  if (row.answer != null && live(row, request.now)) {
     return { kind: 'stored', fingerprint: row.fingerprint as string, answer: row.answer as string };
-  await write(
-    db,
-    uow,
-    `UPDATE idempotency_keys SET operation = ?, fingerprint = ?, answer = NULL, created_at = ?, expires_at = ?
-     WHERE user_id = ? AND idem_key = ?`,
-    [request.operation, request.fingerprint, request.now, request.expiresAt, id.userId, id.key],
-  );
+  }
   return { kind: 'claimed' };
 }
 
-/** Stores the answer of the key this transaction claimed. */
-async function complete(db: KeysDb, uow: UnitOfWork, id: KeyId, answer: string): Promise<void> {
-  const sql = 'UPDATE idempotency_keys SET answer = ? WHERE user_id = ? AND idem_key = ? AND answer IS NULL';
-  const params = [answer, id.userId, id.key];
-  const changed = returns(db)
-    ? (await db.read.selectIn(uow, `${sql} RETURNING user_id`, params)).length
-    : (await write(db, uow, sql, params))[1];
-  if (changed !== 1) throw new Error('idempotency key not claimed by this transaction');
+/** Makes the key's row hold this answer, whatever an expired row (or this transaction's claim) held. */
+const overwrite = (db: KeysDb, uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string) =>
+  write(
+    db,
+    uow,
+    `UPDATE idempotency_keys SET operation = ?, fingerprint = ?, answer = ?, created_at = ?, expires_at = ?
+     WHERE user_id = ? AND idem_key = ?`,
+    [request.operation, request.fingerprint, answer, request.now, request.expiresAt, id.userId, id.key],
+  );
+
+/**
+ * Stores the answer, at the end of the change's transaction or in a transaction of its own; answers undefined when
+ * it is stored, or the live answer another request stored first (the caller gives that one instead of its own).
+ */
+async function store(
+  db: KeysDb,
+  uow: UnitOfWork,
+  id: KeyId,
+  request: KeyedRequest,
+  answer: string,
+): Promise<StoredAnswer | undefined> {
+  if (await insertOrKeep(db, uow, id, request, answer)) return undefined;
+  const [row] = await rowOf(db, uow, id, db.dialect === 'sqlite' ? '' : ' FOR UPDATE');
+  if (row && row.answer != null && live(row, request.now)) {
+    return { fingerprint: row.fingerprint as string, answer: row.answer as string };
+  }
+  await overwrite(db, uow, id, request, answer);
+  return undefined;
 }
 
 /** Removes up to `limit` keys expired before `now`; answers how many. */
@@ -169,19 +183,8 @@ export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dia
       if (!live(row, now) || row.answer == null) return undefined;
       return { fingerprint: row.fingerprint as string, answer: row.answer as string };
     },
-    claim: (uow: UnitOfWork, id: KeyId, request: KeyedRequest) => claim(db, uow, id, request),
-    complete: (uow: UnitOfWork, id: KeyId, answer: string) => complete(db, uow, id, answer),
-    /** Stores the answer of a call that wrote nothing (its own transaction); an answer stored meanwhile stands. */
-    async record(uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string): Promise<void> {
-      await insertOrKeep(db, uow, id, request, answer);
-      await write(
-        db,
-        uow,
-        `UPDATE idempotency_keys SET answer = ?, fingerprint = ?, expires_at = ?
-         WHERE user_id = ? AND idem_key = ? AND expires_at <= ?`,
-        [answer, request.fingerprint, request.expiresAt, id.userId, id.key, request.now],
-      );
-    },
+    begin: (uow: UnitOfWork, id: KeyId, request: KeyedRequest) => begin(db, uow, id, request),
+    store: (uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string) => store(db, uow, id, request, answer),
     prune: (now: Date, limit: number, uow: UnitOfWork) => prune(db, now, limit, uow),
   };
 }

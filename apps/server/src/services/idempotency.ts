@@ -1,13 +1,21 @@
 import { createHash } from 'node:crypto';
-import { type CommitHook, type KeyedRequest, type KeyId, type Store, withCommitHook } from '../db/index.js';
+import {
+  type CommitHook,
+  type KeyedRequest,
+  type KeyId,
+  type Store,
+  type UnitOfWork,
+  withCommitHook,
+} from '../db/index.js';
 import { AppError, asAppError, type ErrorCode, validationError } from './errors.js';
 
 /**
  * Idempotency-Key (docs/api.md, "Retries and concurrent edits"): a write sent again with the same key and the same
- * request gets the first one's answer again, without running again. The key is claimed by the first statement of
- * the change's transaction and its answer stored by the last, so that a change never commits without its answer,
- * nor an answer without its change. A repeat meanwhile is a 409: this process knows its own running keys, and the
- * database tells of other processes' (db/idempotency.ts, heldElsewhere).
+ * request gets the first one's answer again, without running again. The answer is stored by the last statement of
+ * the change's transaction, so that a change never commits without its answer, nor an answer without its change;
+ * of two requests with one key, the second to commit finds the first's answer, rolls back and gives it. A repeat
+ * while the first runs is a 409: this process knows its own running keys, and the database tells of other
+ * processes' (db/idempotency.ts, heldElsewhere; on SQLite, whose writers take turns, a repeat waits its turn).
  */
 
 export interface IdempotencySettings {
@@ -85,18 +93,23 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
   /** This process's keys being run now. */
   const running = new Set<string>();
 
-  /** Runs the call with its key claimed and its answer stored in the transaction of its change. */
+  /** Runs the call with its answer stored in the transaction of its change (the key claimed first, where needed). */
   async function execute(id: KeyId, request: KeyedRequest, call: () => Promise<unknown>) {
+    /** Stores an answer; the one another request stored first, if any, is thrown to be given instead. */
+    const keep = async (uow: UnitOfWork, stored: Stored) => {
+      const answer = encode(stored);
+      const standing = await store.idempotency.store(uow, id, request, answer);
+      if (standing && standing.answer !== answer) throw new Answered(standing);
+    };
     const hook: CommitHook = {
       afterBegin: async (uow) => {
-        const claim = await store.idempotency.claim(uow, id, request);
+        const claim = await store.idempotency.begin(uow, id, request);
         if (claim.kind === 'running') throw inProgress();
         if (claim.kind === 'stored') throw new Answered(claim);
       },
-      beforeCommit: (uow, value) => store.idempotency.complete(uow, id, encode({ result: value })),
+      beforeCommit: (uow, value) => keep(uow, { result: value }),
     };
-    const record = (stored: Stored) =>
-      store.transaction((t) => store.idempotency.record(t, id, request, encode(stored)));
+    const record = (stored: Stored) => store.transaction((t) => keep(t, stored));
     try {
       const result = await withCommitHook(hook, call);
       // A call that wrote nothing, or whose answer is not its transaction's value, has its answer stored now.
@@ -105,9 +118,15 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
     } catch (err) {
       if (err instanceof Answered) return { result: replay(err.stored, request.fingerprint).result, replayed: true };
       const known = asAppError(err);
-      if (!hook.committed && known && FINAL_ERRORS.has(known.code)) {
-        const { code, message, fields, currentEtag } = known;
+      if (hook.committed || !known || !FINAL_ERRORS.has(known.code)) throw err;
+      // The request's verdict is its answer, unless a repeat answered first (then that one is given).
+      const { code, message, fields, currentEtag } = known;
+      try {
         await record({ error: { code, message, fields, currentEtag } });
+      } catch (stored) {
+        if (stored instanceof Answered)
+          return { result: replay(stored.stored, request.fingerprint).result, replayed: true };
+        throw stored;
       }
       throw err;
     }
