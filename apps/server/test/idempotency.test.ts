@@ -106,6 +106,22 @@ describe.each(ADAPTERS)('through %s', (adapter) => {
     expect(replayed.headers.get('etag')).toBe('"1"');
   });
 
+  it('a user created again with its key gets the user back, not "name taken" (the service reads before it writes)', async () => {
+    const admin = operations(t.url, t.admin.token).call.bind(null, adapter);
+    const body = {
+      username: `idem-${adapter}-${Date.now()}`,
+      email: `idem-${adapter}@example.com`,
+      password: 'a-password-1',
+      role: 'viewer',
+    };
+    const headers = { 'idempotency-key': key() };
+    const first = await admin('users.create', body, headers);
+    const again = await admin('users.create', body, headers);
+    expect([first.status, again.status]).toEqual([created, created]);
+    expect(again.data).toEqual(first.data);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('a bulk create repeated with its key answers the same contacts and writes them once', async () => {
     const customer = await createCustomer(t.staff);
     const valid = contactBody(customer.id);

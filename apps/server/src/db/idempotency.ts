@@ -85,43 +85,44 @@ const rowOf = (db: KeysDb, uow: UnitOfWork, id: KeyId, lock = '') =>
 const live = (row: Row | undefined, now: Date): row is Row =>
   row !== undefined && asDate(row.expires_at).getTime() > now.getTime();
 
-/** Whether another transaction is running a request with this key now (another server process). */
-async function heldElsewhere(db: KeysDb, uow: UnitOfWork, id: KeyId): Promise<boolean> {
-  if (db.dialect === 'postgres') {
-    // Held to the end of the transaction; a repeat's try fails at once.
-    const [row] = await db.read.selectIn(uow, 'SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS held', [
-      `idempotency:${id.userId}:${id.key}`,
-    ]);
-    return row?.held !== true;
-  }
-  if (db.dialect === 'mariadb') {
-    // A row another transaction has inserted and not committed is locked: NOWAIT fails at once (1205).
-    return rowOf(db, uow, id, ' FOR UPDATE NOWAIT').then(
-      () => false,
-      (err: { errno?: number; parent?: { errno?: number } }) => {
-        // The driver's own error (reads.ts sends this read straight to it), or Sequelize's around it.
-        if ((err?.errno ?? err?.parent?.errno) === 1205) return true;
-        throw err;
-      },
-    );
-  }
-  return false; // SQLite: write transactions run one at a time.
-}
+const storedOf = (row: Row): Claim => ({
+  kind: 'stored',
+  fingerprint: row.fingerprint as string,
+  answer: row.answer as string,
+});
 
 /**
- * The start of a keyed change's transaction. MariaDB claims the key with a row at once, for other processes to see
- * (NOWAIT); PostgreSQL holds an advisory lock on it; SQLite's writers run one at a time and need nothing.
+ * The start of a keyed change's transaction: whether another request with the key is running (in another server
+ * process: this process knows its own), or has been answered. PostgreSQL takes an advisory lock on the key, held
+ * to the end of the transaction, and reads the key's row, in one statement. MariaDB claims the key with a row at
+ * once (a repeat's NOWAIT read of it fails at once). SQLite's writers take turns: nothing to do (a repeat that
+ * waited for its turn finds the answer when it stores its own).
  */
 async function begin(db: KeysDb, uow: UnitOfWork, id: KeyId, request: KeyedRequest): Promise<Claim> {
-  if (await heldElsewhere(db, uow, id)) return { kind: 'running' };
-  if (db.dialect !== 'mariadb') return { kind: 'claimed' };
+  if (db.dialect === 'sqlite') return { kind: 'claimed' };
+  if (db.dialect === 'postgres') {
+    const [row] = await db.read.selectIn(
+      uow,
+      `SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0)) AS held, k.fingerprint, k.answer, k.expires_at
+       FROM (SELECT 1) AS one LEFT JOIN idempotency_keys k ON k.user_id = ? AND k.idem_key = ?`,
+      [`idempotency:${id.userId}:${id.key}`, id.userId, id.key],
+    );
+    if (row?.held !== true) return { kind: 'running' };
+    return row.answer != null && live(row, request.now) ? storedOf(row) : { kind: 'claimed' };
+  }
+  const busy = await rowOf(db, uow, id, ' FOR UPDATE NOWAIT').then(
+    () => false,
+    (err: { errno?: number; parent?: { errno?: number } }) => {
+      // 1205: locked by another transaction. The driver's own error (reads.ts sends this read straight to it).
+      if ((err?.errno ?? err?.parent?.errno) === 1205) return true;
+      throw err;
+    },
+  );
+  if (busy) return { kind: 'running' };
   await insertOrKeep(db, uow, id, request, null);
   const [row] = await rowOf(db, uow, id, ' FOR UPDATE');
   if (!row) throw new Error('idempotency key row missing after its insert');
-  if (row.answer != null && live(row, request.now)) {
-    return { kind: 'stored', fingerprint: row.fingerprint as string, answer: row.answer as string };
-  }
-  return { kind: 'claimed' };
+  return row.answer != null && live(row, request.now) ? storedOf(row) : { kind: 'claimed' };
 }
 
 /** Makes the key's row hold this answer, whatever an expired row (or this transaction's claim) held. */
@@ -145,12 +146,14 @@ async function store(
   request: KeyedRequest,
   answer: string,
 ): Promise<StoredAnswer | undefined> {
-  if (await insertOrKeep(db, uow, id, request, answer)) return undefined;
+  // MariaDB's insert cannot say whether it wrote: there the row is read first (this transaction may hold its claim).
+  if (returns(db) && (await insertOrKeep(db, uow, id, request, answer))) return undefined;
   const [row] = await rowOf(db, uow, id, db.dialect === 'sqlite' ? '' : ' FOR UPDATE');
   if (row && row.answer != null && live(row, request.now)) {
     return { fingerprint: row.fingerprint as string, answer: row.answer as string };
   }
-  await overwrite(db, uow, id, request, answer);
+  if (row) await overwrite(db, uow, id, request, answer);
+  else await insertOrKeep(db, uow, id, request, answer);
   return undefined;
 }
 
@@ -174,15 +177,6 @@ async function prune(db: KeysDb, now: Date, limit: number, uow: UnitOfWork): Pro
 export function idempotencyRepo(sequelize: Sequelize, read: Reader, dialect: Dialect) {
   const db: KeysDb = { sequelize, read, dialect };
   return {
-    /** The stored answer of a key, unless it has expired (a plain read, before anything runs). */
-    async lookup(id: KeyId, now: Date): Promise<StoredAnswer | undefined> {
-      const [row] = await read.select(
-        'SELECT fingerprint, answer, expires_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
-        [id.userId, id.key],
-      );
-      if (!live(row, now) || row.answer == null) return undefined;
-      return { fingerprint: row.fingerprint as string, answer: row.answer as string };
-    },
     begin: (uow: UnitOfWork, id: KeyId, request: KeyedRequest) => begin(db, uow, id, request),
     store: (uow: UnitOfWork, id: KeyId, request: KeyedRequest, answer: string) => store(db, uow, id, request, answer),
     prune: (now: Date, limit: number, uow: UnitOfWork) => prune(db, now, limit, uow),

@@ -95,11 +95,11 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
 
   /** Runs the call with its answer stored in the transaction of its change (the key claimed first, where needed). */
   async function execute(id: KeyId, request: KeyedRequest, call: () => Promise<unknown>) {
-    /** Stores an answer; the one another request stored first, if any, is thrown to be given instead. */
+    /** Stores an answer; one stored first (by another request, or an earlier run of this one) is thrown, to be given. */
     const keep = async (uow: UnitOfWork, stored: Stored) => {
       const answer = encode(stored);
       const standing = await store.idempotency.store(uow, id, request, answer);
-      if (standing && standing.answer !== answer) throw new Answered(standing);
+      if (standing) throw new Answered(standing);
     };
     const hook: CommitHook = {
       afterBegin: async (uow) => {
@@ -142,6 +142,9 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
         );
       }
       const id = { userId: call.userId, key: call.key };
+      // A repeat of an answered request runs until its transaction finds the answer (at its start, or when it stores
+      // its own), then rolls back and gives it: a service that reads before it writes may refuse a repeat (a
+      // repeated create of a user finds the name taken), and such a verdict yields to the stored answer too.
       const now = new Date();
       const request = {
         operation: call.operation,
@@ -149,10 +152,6 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
         now,
         expiresAt: new Date(now.getTime() + settings.ttlSeconds * 1000),
       };
-      // Answered already: given again without a write. (A service may read before it writes: a repeated create
-      // of a user would find the user and refuse the name.)
-      const stored = await store.idempotency.lookup(id, now);
-      if (stored) return { result: replay(stored, request.fingerprint).result as T, replayed: true };
       const local = `${id.userId}\u0000${id.key}`;
       if (running.has(local)) throw inProgress();
       running.add(local);
