@@ -4,7 +4,7 @@ import { RoleSchema } from '@ccm/contract';
 import { loadConfig } from './config.js';
 import { openStore, type Store } from './db/index.js';
 import { SeedError, seed } from './seed.js';
-import type { Services } from './services/index.js';
+import { type Services, withActor } from './services/index.js';
 import { failStartup, readEnvFile } from './startup.js';
 import { servicesFor } from './wiring.js';
 
@@ -188,7 +188,8 @@ async function loadSeed(store: Store, contacts: number, customers: number) {
   process.stdout.write(`\r${line(last)}\n`);
 }
 
-main().catch((err) => {
+// Every change a command makes is recorded as the command line's (services/events.ts).
+withActor({ type: 'cli' }, null, main).catch((err) => {
   if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
   else if (err instanceof SeedError) process.stderr.write(`${err.message}\n`);
   else failStartup(err);

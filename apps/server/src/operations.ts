@@ -3,7 +3,7 @@ import type { AppRoute } from '@ts-rest/core';
 import type { z } from 'zod';
 import { docsPage } from './http/docs.js';
 import { apiIndex, openApiDocument } from './http/openapi.js';
-import type { Paged, Principal, Services } from './services/index.js';
+import { type EventActor, type Paged, type Principal, type Services, withActor } from './services/index.js';
 
 /**
  * Every operation of the API, once: the contract route it serves (by its place in this table), the service call
@@ -136,6 +136,10 @@ export const operations: OperationTable<Contract> = {
       message: 'Customer contacts retrieved successfully',
       run: (s, input) => s.contacts.ofCustomer(input.id),
     },
+    history: {
+      message: 'Customer history retrieved successfully',
+      run: (s, { id, ...page }) => s.events.history({ type: 'customer', id }, page),
+    },
     withContacts: {
       message: 'Customers with contacts retrieved successfully',
       run: (s, input) => s.contacts.customersWithContacts(input),
@@ -188,6 +192,13 @@ export const operations: OperationTable<Contract> = {
       run: (s, input, ctx) => s.contacts.toggleStatus(input.id, ctx.ifMatch),
       message: (c) => `Contact ${c.is_active ? 'activated' : 'deactivated'} successfully`,
     },
+    history: {
+      message: 'Contact history retrieved successfully',
+      run: (s, { id, ...page }) => s.events.history({ type: 'contact', id }, page),
+    },
+  },
+  events: {
+    list: { message: 'Events retrieved successfully', run: (s, input) => s.events.feed(input) },
   },
   health: {
     index: { message: 'ccm: Customer Contact Management API', run: async () => apiIndex },
@@ -225,7 +236,11 @@ export async function perform(
   input: unknown,
   ctx: CallContext,
 ): Promise<Performed> {
-  const run = () => op.run(services, input as never, ctx);
+  // Every change the operation makes is recorded under its caller and request (services/events.ts).
+  const actor: EventActor = ctx.principal
+    ? { type: 'user', id: ctx.principal.userId, username: ctx.principal.username }
+    : { type: 'system' };
+  const run = () => withActor(actor, ctx.requestId ?? null, () => op.run(services, input as never, ctx));
   const userId = ctx.principal?.userId;
   if (ctx.idempotencyKey === undefined || op.unkeyed || userId === undefined || !WRITES.has(route.method)) {
     return { result: await run(), replayed: false };

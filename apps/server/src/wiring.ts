@@ -13,6 +13,8 @@ const TOKEN_LEEWAY_SECONDS = 5;
 export function servicesFor(store: Store, config: Config, limiters?: Limiters, userChanges?: UserChanges): Services {
   return createServices(store, {
     phoneRegion: config.defaultPhoneRegion,
+    // A long poll answers before the request's time limit does.
+    maxEventWaitMs: Math.max(0, config.requestTimeoutMs - 2000),
     idempotency: { ttlSeconds: config.idempotencyKeyTtlSeconds },
     limiters,
     userChanges,

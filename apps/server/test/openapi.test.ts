@@ -51,10 +51,18 @@ describe('the OpenAPI document', () => {
       expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
       ids.add(op.operationId);
       expect(op.tags).toHaveLength(1);
-      expect(['auth', 'users', 'customers', 'contacts', 'health', 'docs']).toContain(op.tags[0]);
+      expect(['auth', 'users', 'customers', 'contacts', 'events', 'health', 'docs']).toContain(op.tags[0]);
     }
     expect(ids.size).toBe(routes.length);
-    expect(doc.tags.map((tag: Json) => tag.name)).toEqual(['auth', 'users', 'customers', 'contacts', 'health', 'docs']);
+    expect(doc.tags.map((tag: Json) => tag.name)).toEqual([
+      'auth',
+      'users',
+      'customers',
+      'contacts',
+      'events',
+      'health',
+      'docs',
+    ]);
   });
 
   it('declares the bearer scheme and requires it on every route that is not public, from the metadata', () => {
@@ -315,6 +323,12 @@ describe('real responses of every route match the document', () => {
     expect((await call(staff, 'POST', `/api/contacts/${second.id}/set-primary/`)).body.data.is_primary).toBe(true);
     await call(staff, 'POST', `/api/contacts/${first.id}/toggle-status/`);
     await call(viewer, 'GET', `/api/customers/${id}/contacts/`);
+    await call(viewer, 'GET', `/api/customers/${id}/history/?page_size=5`);
+    await call(viewer, 'GET', `/api/customers/${id}/history/?page=0`);
+    await call(viewer, 'GET', `/api/contacts/${first.id}/history/?page_size=abc`);
+    await call(viewer, 'GET', `/api/contacts/${first.id}/history/`);
+    await call(staff, 'GET', `/api/events/?types=contact.created,customer.updated&page_size=3`);
+    await call(staff, 'GET', '/api/events/?after=x');
     // One customer with a primary contact, one without: `primary_contact` is an object or null.
     const view = await call(viewer, 'GET', '/api/customers-with-contacts/?page_size=10');
     expect(view.body.data.map((c: Json) => c.primary_contact === null).sort()).toEqual([false, true]);

@@ -80,26 +80,27 @@ describe('SQL statements per write, BEGIN and COMMIT included', () => {
   // statements: the contact's customer, then the lock); SQLite's writes already run one at a time.
   const lock = () => (t.server.store.dialect === 'sqlite' ? 1 : 3);
 
-  it('a create: five (the customer, the clashes, the insert); six when it takes over the primary', async () => {
-    expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId)), 201)).toBe(5);
+  // Every change also appends its events (one INSERT); a write that demotes a primary reads it first, to record it.
+  it('a create: six (the customer, the clashes, the insert, its event); eight when it takes over the primary', async () => {
+    expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId)), 201)).toBe(6);
     expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId, { is_primary: true })), 201)).toBe(
-      6,
+      8,
     );
   });
 
-  it('a bulk create: five, whatever the number of items', async () => {
+  it('a bulk create: six, whatever the number of items', async () => {
     const items = (n: number) => Array.from({ length: n }, () => contactBody(customerId));
-    expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(2) }), 201)).toBe(5);
-    expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(40) }), 201)).toBe(5);
+    expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(2) }), 201)).toBe(6);
+    expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(40) }), 201)).toBe(6);
   });
 
-  it('an update, a set-primary, a toggle: the lock, the checks they need, one UPDATE', async () => {
+  it('an update, a set-primary, a toggle: the lock, the checks they need, one UPDATE, the events', async () => {
     const { id } = await createContact(t.staff, customerId);
     expect(await count(() => t.staff.patch(`/api/contacts/${id}/`, { email: `moved${id}@example.com` }))).toBe(
-      4 + lock(),
+      5 + lock(),
     );
-    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(4 + lock());
-    expect(await count(() => t.staff.post(`/api/contacts/${id}/toggle-status/`))).toBe(3 + lock());
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(6 + lock());
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/toggle-status/`))).toBe(4 + lock());
     // Nothing to change, nothing written.
     expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(2 + lock());
   });

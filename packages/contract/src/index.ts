@@ -4,6 +4,7 @@ export * from './common.js';
 export * from './contacts.js';
 export * from './cursor.js';
 export * from './customers.js';
+export * from './events.js';
 export * from './health.js';
 export * from './router.js';
 export * from './routes.js';

@@ -31,6 +31,7 @@ import {
   CustomerSchema,
   CustomerUpdateSchema,
 } from './customers.js';
+import { EventListQuerySchema, EventPageSchema, EventSchema, HistoryQuerySchema } from './events.js';
 import { ApiIndexSchema, HealthSchema, ReadySchema } from './health.js';
 import {
   PasswordChangeSchema,
@@ -195,6 +196,15 @@ const customers = c.router({
     metadata: meta('read'),
     summary: "A customer's contacts: primary first, then newest",
   },
+  history: {
+    method: 'GET',
+    path: '/customers/:id/history/',
+    pathParams: IdParamsSchema,
+    query: HistoryQuerySchema,
+    responses: { 200: envelope(page(EventSchema)) },
+    metadata: meta('read'),
+    summary: "A customer's changes, newest first (kept after it is deleted)",
+  },
   withContacts: {
     method: 'GET',
     path: '/customers-with-contacts/',
@@ -291,6 +301,26 @@ const contacts = c.router({
     metadata: meta('write'),
     summary: 'Flip a contact between active and inactive',
   },
+  history: {
+    method: 'GET',
+    path: '/contacts/:id/history/',
+    pathParams: IdParamsSchema,
+    query: HistoryQuerySchema,
+    responses: { 200: envelope(page(EventSchema)) },
+    metadata: meta('read'),
+    summary: "A contact's changes, newest first (kept after it is deleted)",
+  },
+});
+
+const events = c.router({
+  list: {
+    method: 'GET',
+    path: '/events/',
+    query: EventListQuerySchema,
+    responses: { 200: envelope(EventPageSchema) },
+    metadata: meta('write'),
+    summary: 'Every change, in order: read on from the last next_cursor (wait=N long-polls up to 30 s)',
+  },
 });
 
 const health = c.router({
@@ -345,7 +375,7 @@ const docs = c.router({
 
 /** The whole REST API. Every path is under `/api`. */
 export const contract = c.router(
-  { auth, users, customers, contacts, health, docs },
+  { auth, users, customers, contacts, events, health, docs },
   {
     pathPrefix: '/api',
     strictStatusCodes: true,

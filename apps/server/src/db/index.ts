@@ -3,6 +3,7 @@ import { connectionOptions, type Database, type DatabaseOptions, openDatabase } 
 import { type ContactsRepo, contactsRepo } from './contacts/index.js';
 import { type CountersRepo, countersRepo } from './counters.js';
 import { type CustomersRepo, customersRepo } from './customers.js';
+import { type EventsRepo, eventsRepo } from './events.js';
 import { type IdempotencyRepo, idempotencyRepo } from './idempotency.js';
 import { counted, inFlight } from './in-flight.js';
 import { migrate } from './migrate.js';
@@ -25,6 +26,7 @@ export type {
 export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export { isUnavailable, violatedColumns } from './errors.js';
+export type { EventRecord, NewEvent } from './events.js';
 export type { Claim, KeyedRequest, KeyId, StoredAnswer } from './idempotency.js';
 export type { OutageReport } from './outage.js';
 export { fitsId } from './reads.js';
@@ -47,6 +49,8 @@ export interface Store {
   refreshTokens: ReturnType<typeof refreshTokensRepo>;
   /** Idempotency-Keys: claims and stored answers (migration 0006). */
   idempotency: IdempotencyRepo;
+  /** The record of changes (migration 0007). */
+  events: EventsRepo;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
   seed: SeedRepo;
   transaction<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T>;
@@ -80,6 +84,7 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
     users: counted(usersRepo(db.dialect !== 'sqlite'), calls),
     refreshTokens: counted(refreshTokensRepo(), calls),
     idempotency: counted(idempotencyRepo(sequelize, read, db.dialect), calls),
+    events: counted(eventsRepo(sequelize, read, db.dialect), calls),
     seed: seedRepo(sequelize),
     transaction,
     ping: () => transaction((uow) => readiness(sequelize).touch(uow)),

@@ -6,6 +6,7 @@ import * as search from './migrations/0003-search.js';
 import * as counterShards from './migrations/0004-counter-shards.js';
 import * as accounts from './migrations/0005-accounts.js';
 import * as versions from './migrations/0006-versions-idempotency.js';
+import * as events from './migrations/0007-events.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -15,6 +16,7 @@ const migrations = [
   { name: '0004-counter-shards', ...counterShards },
   { name: '0005-accounts', ...accounts },
   { name: '0006-versions-idempotency', ...versions },
+  { name: '0007-events', ...events },
 ];
 
 export function migrator(sequelize: Sequelize) {

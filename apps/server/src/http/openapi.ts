@@ -67,6 +67,7 @@ const TAGS = [
   { name: 'users', description: 'User administration (admin only)' },
   { name: 'customers', description: 'Customers, and their contacts as views' },
   { name: 'contacts', description: 'Contacts of customers' },
+  { name: 'events', description: 'The record of changes, in order' },
   { name: 'health', description: 'Liveness and readiness' },
   { name: 'docs', description: 'This document and its interactive reference' },
 ];

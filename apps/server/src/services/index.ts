@@ -5,6 +5,7 @@ import { authService } from './auth/index.js';
 import { contactsService } from './contacts/index.js';
 import { customersService } from './customers/index.js';
 import { asAppError } from './errors.js';
+import { eventsService } from './events.js';
 import { type IdempotencySettings, idempotency } from './idempotency.js';
 import { type Limiters, noLimit, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
@@ -13,11 +14,14 @@ import { usersService } from './users.js';
 export type { Principal } from './access.js';
 export type { UserChanges } from './accounts.js';
 export { AppError, asAppError, type ErrorCode, fieldErrorsFromZod, unavailable } from './errors.js';
+export { type EventActor, withActor } from './events.js';
 export { type Limiter, type Limiters, noLimit } from './limits.js';
 export { hasNext, type Paged } from './pagination.js';
 
 export interface ServiceSettings {
   phoneRegion: string;
+  /** The longest a feed read may wait for an event (under the request's time limit). */
+  maxEventWaitMs: number;
   idempotency: IdempotencySettings;
   tokens: TokenSettings;
   /** Login throttling and the general rate limit; none when absent. */
@@ -39,6 +43,7 @@ export function createServices(store: Store, settings: ServiceSettings) {
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
     users: usersService(store, accounts),
+    events: eventsService(store, { maxWaitMs: settings.maxEventWaitMs }),
     /** Idempotency-Key: one run per user and key, its answer stored with its change. */
     idempotency: idempotency(store, settings.idempotency),
     /** Readiness: a write to the database commits, or `unavailable` (503 with Retry-After). */

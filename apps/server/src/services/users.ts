@@ -1,10 +1,11 @@
 import { type UserAccount, type UserCreate, UserCreateSchema, type UserListQuery, type UserPatch } from '@ccm/contract';
-import type { Store } from '../db/index.js';
+import type { Store, UnitOfWork } from '../db/index.js';
 import { violatedColumns } from '../db/index.js';
 import type { Principal } from './access.js';
 import type { AccountStates } from './accounts.js';
 import { userAccountDto } from './dto.js';
 import { fieldErrorsFromZod, forbidden, notFound, validationError } from './errors.js';
+import { changesOf, eventOf } from './events.js';
 import { offsetOf, type Paged, paged } from './pagination.js';
 import { hashPassword } from './passwords.js';
 
@@ -17,6 +18,27 @@ const DUPLICATE = 'A user with that username already exists.';
  */
 const NewUserSchema = UserCreateSchema.omit({ email: true });
 export type NewUser = Omit<UserCreate, 'email'> & { email?: string };
+
+/** The change of a user under both rows' locks, recorded; the acting admin must still be one. */
+async function changeUser(store: Store, principal: Principal, id: number, patch: UserPatch, t: UnitOfWork) {
+  const locked = await store.users.lock([principal.userId, id], t);
+  const actor = locked.find((u) => u.id === principal.userId);
+  const target = locked.find((u) => u.id === id);
+  if (!actor?.isActive || actor.role !== 'admin') throw forbidden();
+  if (!target) throw notFound(NOT_FOUND);
+  const values: { role?: UserPatch['role']; isActive?: boolean } = {};
+  if (patch.role !== undefined) values.role = patch.role;
+  if (patch.is_active !== undefined) values.isActive = patch.is_active;
+  const deactivated = patch.is_active === false && target.isActive;
+  const updated = await store.users.update(target, values, t, deactivated);
+  if (deactivated) await store.refreshTokens.revokeUser(target.id, t);
+  const [before, after] = [userAccountDto(target), userAccountDto(updated)];
+  const changes = changesOf(before, after);
+  if (Object.keys(changes).length > 0) {
+    await store.events.append(t, [eventOf('user.updated', { type: 'user', id }, after, changes)]);
+  }
+  return after;
+}
 
 /**
  * User administration (admin only, by the contract). A change to a user's role, active flag or sessions takes
@@ -48,7 +70,11 @@ export function usersService(store: Store, accounts: AccountStates) {
       const email = input.email ?? `${username}@localhost`;
       // The answer is the transaction's own value (an Idempotency-Key's stored answer commits with the user).
       return store
-        .transaction(async (t) => userAccountDto(await store.users.create({ username, email, passwordHash, role }, t)))
+        .transaction(async (t) => {
+          const created = userAccountDto(await store.users.create({ username, email, passwordHash, role }, t));
+          await store.events.append(t, [eventOf('user.created', { type: 'user', id: created.id }, created)]);
+          return created;
+        })
         .catch((err: unknown) => {
           // A concurrent create of the same username: the unique index decides.
           if (violatedColumns(err)) throw validationError({ username: [DUPLICATE] });
@@ -68,20 +94,7 @@ export function usersService(store: Store, accounts: AccountStates) {
         }
         if (patch.is_active === false) throw validationError({ is_active: ['You cannot deactivate yourself.'] });
       }
-      const user = await store.transaction(async (t) => {
-        const locked = await store.users.lock([principal.userId, id], t);
-        const actor = locked.find((u) => u.id === principal.userId);
-        const target = locked.find((u) => u.id === id);
-        if (!actor?.isActive || actor.role !== 'admin') throw forbidden();
-        if (!target) throw notFound(NOT_FOUND);
-        const values: { role?: UserPatch['role']; isActive?: boolean } = {};
-        if (patch.role !== undefined) values.role = patch.role;
-        if (patch.is_active !== undefined) values.isActive = patch.is_active;
-        const deactivated = patch.is_active === false && target.isActive;
-        const updated = await store.users.update(target, values, t, deactivated);
-        if (deactivated) await store.refreshTokens.revokeUser(target.id, t);
-        return userAccountDto(updated);
-      });
+      const user = await store.transaction((t) => changeUser(store, principal, id, patch, t));
       accounts.changed(id);
       return user;
     },

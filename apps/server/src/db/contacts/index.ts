@@ -5,7 +5,7 @@ import { lockForContactWrites } from '../customers.js';
 import type { Reader } from '../reads.js';
 import type { UnitOfWork } from '../transaction.js';
 import { list } from './list.js';
-import { byId, clashes, lockForWrite, ofCustomer, ofCustomers } from './queries.js';
+import { byId, clashes, lockForWrite, ofCustomer, ofCustomerIn, ofCustomers } from './queries.js';
 import type { ContactRecord, ContactsDb, ContactValues, Keyset } from './records.js';
 import { demotePrimaries, insertRows, remove, update } from './writes.js';
 
@@ -29,6 +29,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
     byId: (id: number) => byId(db, id),
     ofCustomer: (customerId: number) => ofCustomer(db, customerId),
     ofCustomers: (customerIds: number[]) => ofCustomers(db, customerIds),
+    ofCustomerIn: (customerId: number, uow: UnitOfWork) => ofCustomerIn(db, customerId, uow),
     /** The customers a contact write names, locked (customers.ts): what its checks and answers need. */
     lockCustomers: (ids: number[], uow: UnitOfWork) => lockForContactWrites(db, ids, uow),
     clashes: (...args: Parameters<typeof clashes> extends [ContactsDb, ...infer A] ? A : never) => clashes(db, ...args),

@@ -25,6 +25,19 @@ export async function ofCustomer({ read }: ContactsDb, customerId: number): Prom
   return rows.map(contactRecord);
 }
 
+/** A customer's contacts, read in a unit of work (its row locked by the caller): what a cascade delete removes. */
+export async function ofCustomerIn(
+  { read }: ContactsDb,
+  customerId: number,
+  uow: UnitOfWork,
+): Promise<ContactRecord[]> {
+  if (!fitsId(customerId)) return [];
+  const rows = await read.selectIn(uow, `${SELECT_CONTACTS} WHERE c.customer_id = ? ${BY_CUSTOMER_ORDER}`, [
+    customerId,
+  ]);
+  return rows.map(contactRecord);
+}
+
 export async function ofCustomers({ read }: ContactsDb, customerIds: number[]): Promise<ContactRecord[]> {
   if (customerIds.length === 0) return [];
   const rows = await read.select(

@@ -3,11 +3,15 @@ import { Contact } from '../models/index.js';
 import { asNumber, fitsId } from '../reads.js';
 import { asTransaction, type UnitOfWork } from '../transaction.js';
 import {
+  boundIds,
   type ContactRecord,
   type ContactRow,
   type ContactsDb,
   type ContactValues,
+  contactRecord,
+  placeholders,
   ROWS_PER_INSERT,
+  SELECT_CONTACTS,
   VALUE_COLUMNS,
 } from './records.js';
 
@@ -71,22 +75,34 @@ export async function insertRows(
   return out;
 }
 
-/** Clears the primary flag of every contact of these customers (but `exceptId`). */
+/**
+ * Clears the primary flag of every contact of these customers (but `exceptId`); answers those contacts as they now
+ * are (their changes are recorded). The customers' rows are locked (or SQLite's write lock held) by the caller.
+ */
 export async function demotePrimaries(
-  { sequelize }: ContactsDb,
+  { sequelize, read }: ContactsDb,
   customerIds: number[],
   uow: UnitOfWork,
   exceptId?: number,
-) {
+): Promise<ContactRecord[]> {
+  const ids = boundIds(customerIds);
+  if (ids.length === 0) return [];
+  const except = exceptId !== undefined ? ' AND c.id <> ?' : '';
+  const params = [...ids, ...(exceptId !== undefined ? [exceptId] : [])];
+  const rows = await read.selectIn(
+    uow,
+    `${SELECT_CONTACTS} WHERE c.customer_id IN (${placeholders(ids)}) AND c.is_primary = TRUE${except}`,
+    params,
+  );
+  if (rows.length === 0) return [];
+  const demoted = rows.map(contactRecord);
+  const now = new Date();
   // Plain SQL: Model.update builds and validates an instance first, for one flag and the timestamp.
-  const bind: unknown[] = [...customerIds];
-  let sql = `UPDATE contacts SET is_primary = FALSE, version = version + 1, updated_at = ${sequelize.escape(new Date())}
-    WHERE customer_id IN (${customerIds.map((_, i) => `$${i + 1}`).join(', ')}) AND is_primary = TRUE`;
-  if (exceptId !== undefined) {
-    bind.push(exceptId);
-    sql += ` AND id <> $${bind.length}`;
-  }
-  await sequelize.query(sql, { bind, transaction: asTransaction(uow), type: QueryTypes.UPDATE });
+  await sequelize.query(
+    `UPDATE contacts SET is_primary = FALSE, version = version + 1, updated_at = ? WHERE id IN (${placeholders(demoted)})`,
+    { replacements: [now, ...demoted.map((c) => c.id)], transaction: asTransaction(uow), type: QueryTypes.UPDATE },
+  );
+  return demoted.map((c) => ({ ...c, isPrimary: false, version: c.version + 1, updatedAt: now }));
 }
 
 /**

@@ -2,6 +2,7 @@ import { type BulkCreateResult, type BulkItemError, ContactCreateSchema, type Fi
 import type { ContactCustomer, ContactValues, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js';
+import { contactEvent, demotionEvents } from './events.js';
 import { type ContactDeps, contactDuplicate, customerError, DUPLICATE, hasErrors, normalizePhones } from './rules.js';
 
 interface Item {
@@ -103,7 +104,7 @@ async function write({ store }: ContactDeps, parsed: Item[], failures: Map<numbe
   const customers = new Map(locked.map((c) => [c.id, c]));
   const { accepted, primaries } = acceptItems(parsed, customers, existing, failures);
   if (accepted.length === 0) return undefined;
-  if (primaries.length > 0) await store.contacts.demotePrimaries(primaries, t);
+  const demoted = primaries.length > 0 ? await store.contacts.demotePrimaries(primaries, t) : [];
   const rows = await store.contacts
     .insertMany(
       accepted.map((p) => ({ customerId: p.customerId, ...p.values })),
@@ -112,7 +113,7 @@ async function write({ store }: ContactDeps, parsed: Item[], failures: Map<numbe
     .catch((e) => {
       throw contactDuplicate(e);
     });
-  return { rows, customers };
+  return { rows, customers, demoted };
 }
 
 /**
@@ -138,7 +139,13 @@ export async function bulkCreate(deps: ContactDeps, items: unknown[]): Promise<B
   };
   if (parsed.length === 0) return answer(undefined);
   // The answer is the transaction's own value: an Idempotency-Key's stored answer commits with the rows.
-  return deps.store.transaction(async (t) => answer(await write(deps, parsed, failures, t)));
+  return deps.store.transaction(async (t) => {
+    const written = await write(deps, parsed, failures, t);
+    const result = answer(written);
+    const created = result.created_contacts.map((c) => contactEvent('contact.created', c));
+    await deps.store.events.append(t, [...demotionEvents(written?.demoted ?? []), ...created]);
+    return result;
+  });
 }
 
 function noneCreated(errors: BulkItemError[]) {

@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import type { ContactValues, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, notFound, validationError } from '../errors.js';
+import { changesOf } from '../events.js';
 import { checkIfMatch } from '../preconditions.js';
+import { contactEvent, demotionEvents } from './events.js';
 import {
   CONTACT_NOT_FOUND,
   type ContactDeps,
@@ -48,11 +50,13 @@ export async function create({ store, phoneRegion }: ContactDeps, data: CreateDa
     if (bad || !customer) throw validationError({ customer: [bad ?? CUSTOMER_NOT_FOUND] });
     const clash = clashErrors(values, others);
     if (hasErrors(clash)) throw validationError(clash);
-    if (values.isPrimary) await store.contacts.demotePrimaries([customer.id], t);
+    const demoted = values.isPrimary ? await store.contacts.demotePrimaries([customer.id], t) : [];
     const row = await store.contacts.insert(customer.id, values, t).catch((e) => {
       throw contactDuplicate(e);
     });
-    return contactDto(row, customer);
+    const created = contactDto(row, customer);
+    await store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.created', created)]);
+    return created;
   });
 }
 
@@ -97,11 +101,17 @@ export async function update(
     );
     const clash = clashErrors(values, taken);
     if (hasErrors(clash)) throw validationError(clash);
-    if (values.isPrimary && !contact.isPrimary) await store.contacts.demotePrimaries([contact.customerId], t, id);
+    const demoted =
+      values.isPrimary && !contact.isPrimary ? await store.contacts.demotePrimaries([contact.customerId], t, id) : [];
     const updated = await store.contacts.update(contact, values, t).catch((e) => {
       throw contactDuplicate(e);
     });
-    return contactDto(updated);
+    const [before, after] = [contactDto(contact), contactDto(updated)];
+    const changes = changesOf(before, after);
+    if (Object.keys(changes).length > 0) {
+      await store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.updated', after, changes)]);
+    }
+    return after;
   });
 }
 
@@ -115,8 +125,9 @@ async function lockedContact(store: ContactDeps['store'], id: number, t: UnitOfW
 
 export async function remove({ store }: ContactDeps, id: number, ifMatch?: string): Promise<void> {
   await store.transaction(async (t) => {
-    if (ifMatch !== undefined) await lockedContact(store, id, t, ifMatch);
+    const contact = await lockedContact(store, id, t, ifMatch);
     if (!(await store.contacts.remove(id, t))) throw notFound(CONTACT_NOT_FOUND);
+    await store.events.append(t, [contactEvent('contact.deleted', contactDto(contact))]);
   });
 }
 
@@ -125,17 +136,25 @@ export async function setPrimary({ store }: ContactDeps, id: number, ifMatch?: s
   return store.transaction(async (t) => {
     const contact = await lockedContact(store, id, t, ifMatch);
     if (contact.isPrimary) return contactDto(contact);
-    await store.contacts.demotePrimaries([contact.customerId], t, id);
+    const demoted = await store.contacts.demotePrimaries([contact.customerId], t, id);
     const updated = await store.contacts.update(contact, { isPrimary: true }, t).catch((e) => {
       throw contactDuplicate(e);
     });
-    return contactDto(updated);
+    const after = contactDto(updated);
+    const promoted = contactEvent('contact.primary_changed', after, { is_primary: { before: false, after: true } });
+    await store.events.append(t, [...demotionEvents(demoted), promoted]);
+    return after;
   });
 }
 
 export async function toggleStatus({ store }: ContactDeps, id: number, ifMatch?: string): Promise<ContactDto> {
   return store.transaction(async (t) => {
     const contact = await lockedContact(store, id, t, ifMatch);
-    return contactDto(await store.contacts.update(contact, { isActive: !contact.isActive }, t));
+    const after = contactDto(await store.contacts.update(contact, { isActive: !contact.isActive }, t));
+    const changes = { is_active: { before: contact.isActive, after: after.is_active } };
+    await store.events.append(t, [
+      contactEvent(after.is_active ? 'contact.activated' : 'contact.deactivated', after, changes),
+    ]);
+    return after;
   });
 }

@@ -1,10 +1,21 @@
-import type { CustomerCreateSchema, Customer as CustomerDto, CustomerPatchSchema, FieldErrors } from '@ccm/contract';
+import type {
+  CustomerCreateSchema,
+  Customer as CustomerDto,
+  CustomerPatchSchema,
+  EventType,
+  FieldErrors,
+} from '@ccm/contract';
 import type { z } from 'zod';
 import type { CustomerValues } from '../../db/index.js';
-import { customerDto } from '../dto.js';
+import { contactEvent } from '../contacts/events.js';
+import { contactDto, customerDto } from '../dto.js';
 import { notFound, validationError } from '../errors.js';
+import { changesOf, eventOf } from '../events.js';
 import { checkIfMatch } from '../preconditions.js';
 import { type CustomerDeps, checkUnique, customerDuplicate, NOT_FOUND, toValues } from './rules.js';
+
+const customerEvent = (type: EventType, customer: CustomerDto, changes?: object) =>
+  eventOf(type, { type: 'customer', id: customer.id }, customer, changes);
 
 export async function create(
   { store, phoneRegion }: CustomerDeps,
@@ -19,7 +30,9 @@ export async function create(
     const row = await store.customers.insert({ ...defaults, ...values } as CustomerValues, t).catch((e) => {
       throw customerDuplicate(e);
     });
-    return customerDto(row);
+    const created = customerDto(row);
+    await store.events.append(t, [customerEvent('customer.created', created)]);
+    return created;
   });
 }
 
@@ -41,18 +54,28 @@ export async function update(
     const updated = await store.customers.update(customer, values, t).catch((e) => {
       throw customerDuplicate(e);
     });
-    return customerDto(updated);
+    const [before, after] = [customerDto(customer), customerDto(updated)];
+    const changes = changesOf(before, after);
+    if (Object.keys(changes).length > 0)
+      await store.events.append(t, [customerEvent('customer.updated', after, changes)]);
+    return after;
   });
 }
 
-/** Deletes the customer and, with it, its contacts; with `ifMatch`, only if it is still at that version. */
+/**
+ * Deletes the customer and, with it, its contacts (each recorded as deleted too); with `ifMatch`, only if it is
+ * still at that version.
+ */
 export async function remove({ store }: CustomerDeps, id: number, ifMatch?: string): Promise<void> {
   await store.transaction(async (t) => {
-    if (ifMatch !== undefined) {
-      const customer = await store.customers.lock(id, t);
-      if (!customer) throw notFound(NOT_FOUND);
-      checkIfMatch(ifMatch, customer.version);
-    }
+    const customer = await store.customers.lock(id, t);
+    if (!customer) throw notFound(NOT_FOUND);
+    checkIfMatch(ifMatch, customer.version);
+    const contacts = await store.contacts.ofCustomerIn(id, t);
     if (!(await store.customers.remove(id, t))) throw notFound(NOT_FOUND);
+    await store.events.append(t, [
+      ...contacts.map((c) => contactEvent('contact.deleted', contactDto(c))),
+      customerEvent('customer.deleted', customerDto(customer)),
+    ]);
   });
 }

@@ -1,0 +1,99 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Event, EventListQuery, EventType } from '@ccm/contract';
+import type { EventRecord, NewEvent, Store } from '../db/index.js';
+import { notFound } from './errors.js';
+import { offsetOf, type Paged, type PageRequest, paged } from './pagination.js';
+
+/**
+ * The record of changes (docs/api.md, "Change history"): the services append an event for every change, in the
+ * change's own unit of work; the actor and request id come from the call (withActor, set once per operation by
+ * operations.ts#perform, and by the command line).
+ */
+
+export type EventActor = NewEvent['actor'];
+type Subject = { type: 'customer' | 'contact' | 'user'; id: number };
+
+const calls = new AsyncLocalStorage<{ actor: EventActor; requestId: string | null }>();
+
+/** Runs `call` with the actor (and request id) its changes are recorded under. */
+export const withActor = <T>(actor: EventActor, requestId: string | null, call: () => Promise<T>): Promise<T> =>
+  calls.run({ actor, requestId }, call);
+
+/** Fields that move with every change (or are derived from others): left out of an update's changes. */
+const UNCHANGING = new Set(['updated_at', 'version', 'contact_info', 'full_name']);
+
+/** The fields of an update whose values differ, with both values. */
+export function changesOf(before: object, after: object): Record<string, { before: unknown; after: unknown }> {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const [field, value] of Object.entries(after)) {
+    const old = (before as Record<string, unknown>)[field];
+    if (!UNCHANGING.has(field) && JSON.stringify(old) !== JSON.stringify(value))
+      changes[field] = { before: old, after: value };
+  }
+  return changes;
+}
+
+/** An event of the current call: `object` is the record after the change (before it, for a deletion). */
+export function eventOf(type: EventType, subject: Subject, object: object, changes?: object): NewEvent {
+  const call = calls.getStore() ?? { actor: { type: 'system' as const }, requestId: null };
+  return {
+    eventId: `evt_${randomUUID().replace(/-/g, '')}`,
+    type,
+    occurredAt: new Date(),
+    actor: call.actor,
+    requestId: call.requestId,
+    subject,
+    data: JSON.stringify(changes ? { object, changes } : { object }),
+  };
+}
+
+function eventDto(e: EventRecord): Event {
+  return {
+    id: e.eventId,
+    sequence: e.sequence,
+    type: e.type as EventType,
+    occurred_at: e.occurredAt.toISOString(),
+    actor: e.actor,
+    request_id: e.requestId,
+    subject: e.subject as Subject,
+    data: JSON.parse(e.data),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often a long poll looks again. */
+const POLL_MS = 200;
+
+export function eventsService(store: Store, settings: { maxWaitMs: number }) {
+  /** Numbers the committed events that have none yet, before a read (most reads find none to number). */
+  const sequenced = async () => {
+    if (await store.events.unsequenced()) await store.transaction((t) => store.events.sequence(t));
+  };
+
+  return {
+    /** The feed after a cursor, in sequence order; with `wait`, until an event comes or the wait is over. */
+    async feed(query: EventListQuery): Promise<{ results: Event[]; next_cursor: string }> {
+      const after = query.after ? Number(query.after) : 0;
+      const deadline = Date.now() + Math.min(query.wait * 1000, settings.maxWaitMs);
+      for (;;) {
+        await sequenced();
+        const rows = await store.events.feed(after, query.types ?? [], query.page_size);
+        if (rows.length > 0 || Date.now() >= deadline) {
+          return { results: rows.map(eventDto), next_cursor: String(rows.at(-1)?.sequence ?? after) };
+        }
+        await sleep(POLL_MS);
+      }
+    },
+
+    /** A record's events, newest first (after it is deleted too); a record that never was is a 404. */
+    async history(subject: Subject, page: PageRequest): Promise<Paged<Event>> {
+      await sequenced();
+      const { count, rows } = await store.events.history(subject, page.page_size, offsetOf(page));
+      if (count === 0) throw notFound(subject.type === 'contact' ? 'Contact not found.' : 'Customer not found.');
+      return paged(page, count, rows.map(eventDto));
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof eventsService>;
