@@ -87,6 +87,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** How long the answer of a request with an Idempotency-Key is kept for its repeats. */
   IDEMPOTENCY_KEY_TTL_SECONDS: seconds.default(24 * 60 * 60),
+  /** Events older than this many days are removed (unset: every event is kept). */
+  EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   /** A request still unanswered after this long gets 503. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut. */
@@ -176,6 +178,7 @@ function shape(e: z.output<typeof EnvSchema>) {
     },
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     idempotencyKeyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS,
+    eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000, batch: e.MAINTENANCE_BATCH_SIZE },

@@ -68,6 +68,7 @@ export async function startServer(
     [
       { name: 'refresh-tokens', run: (n) => services.auth.pruneTokens(n) },
       { name: 'idempotency-keys', run: (n) => services.idempotency.prune(n) },
+      { name: 'events', run: (n) => services.events.prune(n) },
     ],
     {
       ...config.maintenance,

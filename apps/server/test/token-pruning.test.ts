@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from './support/server.js';
 
 // Refresh tokens that can no longer be used (expired, revoked) are removed on a schedule, a bounded batch per
 // run; used ones are kept until they expire, since presenting one again is how a stolen token shows. Expired
-// Idempotency-Keys go the same way. On every database (TEST_DATABASE_URL).
+// Idempotency-Keys go the same way, and events past EVENTS_RETENTION_DAYS. On every database (TEST_DATABASE_URL).
 
 const BATCH = 3;
 // biome-ignore lint/suspicious/noExplicitAny: log lines are arbitrary JSON.
@@ -24,7 +24,7 @@ let t: TestServer;
 let raw: Sequelize;
 beforeAll(async () => {
   t = await startTestServer(
-    { MAINTENANCE_INTERVAL_SECONDS: '1', MAINTENANCE_BATCH_SIZE: String(BATCH) },
+    { MAINTENANCE_INTERVAL_SECONDS: '1', MAINTENANCE_BATCH_SIZE: String(BATCH), EVENTS_RETENTION_DAYS: '30' },
     { logger: createLogger('info', sink) },
   );
   raw = rawConnection(t.databaseUrl);
@@ -117,4 +117,31 @@ it('removes expired Idempotency-Keys, at most a batch per run; the key is then f
   expect(reused.headers.get('idempotent-replayed')).toBeNull();
   const other = await t.staff.post('/api/customers/', customerBody(), { headers: { 'idempotency-key': 'fresh' } });
   expect(other.status).toBe(422);
+});
+
+it('removes events past EVENTS_RETENTION_DAYS, at most a batch per run, and keeps the newer ones', async () => {
+  const eventCount = async (where: string) =>
+    Number(
+      (
+        (await raw.query(`SELECT COUNT(*) AS n FROM events WHERE ${where}`, { type: QueryTypes.SELECT })) as {
+          n: unknown;
+        }[]
+      )[0]?.n,
+    );
+  const old = [];
+  for (let i = 0; i < 5; i++) old.push((await t.staff.post('/api/customers/', customerBody())).body.data.id);
+  const kept = (await t.staff.post('/api/customers/', customerBody())).body.data.id;
+  // Numbered (a read numbers them), then dated 2001.
+  expect((await t.staff.get('/api/events/?page_size=1000')).status).toBe(200);
+  await raw.query(
+    `UPDATE events SET occurred_at = '2001-01-01 00:00:00' WHERE subject_type = 'customer' AND subject_id IN (${old.join(', ')})`,
+  );
+  for (let i = 0; i < 100 && (await eventCount("occurred_at < '2002-01-01'")) > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await eventCount("occurred_at < '2002-01-01'")).toBe(0);
+  const runs = runsOf('events');
+  for (const run of runs) expect(run.removed).toBeLessThanOrEqual(BATCH);
+  expect(removedBy('events')).toBe(5);
+  expect(await eventCount(`subject_type = 'customer' AND subject_id = ${kept}`)).toBe(1);
 });

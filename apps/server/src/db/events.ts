@@ -116,6 +116,22 @@ export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect)
       return rows.map(eventRecord);
     },
 
+    /** Removes up to `limit` numbered events that occurred before `before`, oldest first; answers how many. */
+    async prune(before: Date, limit: number, uow: UnitOfWork): Promise<number> {
+      const rows = await read.selectIn(
+        uow,
+        `SELECT id FROM events WHERE occurred_at < ? AND sequence IS NOT NULL ORDER BY id ${limitSql(limit)}`,
+        [before],
+      );
+      if (rows.length === 0) return 0;
+      await write(
+        uow,
+        `DELETE FROM events WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        rows.map((r) => r.id),
+      );
+      return rows.length;
+    },
+
     /** A record's events, newest first, and how many there are. */
     async history(subject: { type: string; id: number }, limit: number, offset: number) {
       const where = 'WHERE subject_type = ? AND subject_id = ? AND sequence IS NOT NULL';

@@ -65,7 +65,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How often a long poll looks again. */
 const POLL_MS = 200;
 
-export function eventsService(store: Store, settings: { maxWaitMs: number }) {
+export function eventsService(store: Store, settings: { maxWaitMs: number; retentionDays?: number }) {
   /** Numbers the committed events that have none yet, before a read (most reads find none to number). */
   const sequenced = async () => {
     if (await store.events.unsequenced()) await store.transaction((t) => store.events.sequence(t));
@@ -84,6 +84,13 @@ export function eventsService(store: Store, settings: { maxWaitMs: number }) {
         }
         await sleep(POLL_MS);
       }
+    },
+
+    /** Removes up to `limit` events past the retention (maintenance); none when every event is kept. */
+    async prune(limit: number): Promise<number> {
+      if (settings.retentionDays === undefined) return 0;
+      const before = new Date(Date.now() - settings.retentionDays * 24 * 60 * 60 * 1000);
+      return store.transaction((t) => store.events.prune(before, limit, t));
     },
 
     /** A record's events, newest first (after it is deleted too); a record that never was is a 404. */

@@ -22,6 +22,8 @@ export interface ServiceSettings {
   phoneRegion: string;
   /** The longest a feed read may wait for an event (under the request's time limit). */
   maxEventWaitMs: number;
+  /** Events older than this are pruned; undefined: kept. */
+  eventsRetentionDays?: number;
   idempotency: IdempotencySettings;
   tokens: TokenSettings;
   /** Login throttling and the general rate limit; none when absent. */
@@ -43,7 +45,7 @@ export function createServices(store: Store, settings: ServiceSettings) {
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
     users: usersService(store, accounts),
-    events: eventsService(store, { maxWaitMs: settings.maxEventWaitMs }),
+    events: eventsService(store, { maxWaitMs: settings.maxEventWaitMs, retentionDays: settings.eventsRetentionDays }),
     /** Idempotency-Key: one run per user and key, its answer stored with its change. */
     idempotency: idempotency(store, settings.idempotency),
     /** Readiness: a write to the database commits, or `unavailable` (503 with Retry-After). */
