@@ -1,9 +1,9 @@
-import { type Contract, contract, routeEntries, type TokenPair } from '@ccm/contract';
+import { type Contract, contract, type Event, routeEntries, type TokenPair } from '@ccm/contract';
 import { type ApiFetcherArgs, type AppRoute, type InitClientReturn, initClient } from '@ts-rest/core';
 import type { CcmApiError } from './errors.js';
 import { createFetch } from './fetch.js';
 import { type RawRouter, throwOnError, wrapRouter } from './methods.js';
-import { iterate, type ListPage } from './paging.js';
+import { iterate, iterateEvents, type ListEvents, type ListPage } from './paging.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 import { createSender, type FetchLike } from './send.js';
 import { Session } from './session.js';
@@ -82,14 +82,30 @@ type CustomersApi = Tagged<Api['customers'], 'get' | 'create' | 'update' | 'patc
   iterate: Iterate<Contract['customers']['list'], Awaited<ReturnType<Api['customers']['get']>>>;
 };
 
+type EventsApi = Api['events'] & {
+  /**
+   * Every event after `after` (a `next_cursor` kept from before; from the first without it), in order, each once,
+   * until the feed is caught up; with `follow: true`, on and on as events come (long polls).
+   */
+  iterate(
+    query?: Omit<ListQuery<Contract['events']['list']>, 'after' | 'wait'> & {
+      after?: string;
+      follow?: boolean;
+      wait?: number;
+    },
+    options?: CallOptions,
+  ): AsyncGenerator<Event, void, undefined>;
+};
+
 /**
  * The client: one method per operation of the contract (`client.contacts.list()`, `client.customers.get()`...),
  * plus the session. New operations in the contract appear here without a change to the SDK.
  */
-export type CcmClient = Omit<Api, 'auth' | 'contacts' | 'customers'> & {
+export type CcmClient = Omit<Api, 'auth' | 'contacts' | 'customers' | 'events'> & {
   auth: Omit<Api['auth'], SessionRoutes>;
   contacts: ContactsApi;
   customers: CustomersApi;
+  events: EventsApi;
   /** The ts-rest client: `{ status, body, headers }` for every answer (headers such as `X-Total-Count`). */
   raw: RawClient;
 } & SessionApi;
@@ -151,6 +167,15 @@ function assemble(raw: RawClient, session: SessionApi): CcmClient {
     auth: auth as CcmClient['auth'],
     contacts: { ...methods.contacts, iterate: iterateOver(methods.contacts.list) } as ContactsApi,
     customers: { ...methods.customers, iterate: iterateOver(methods.customers.list) } as CustomersApi,
+    events: {
+      ...methods.events,
+      iterate: (query?: object, options?: CallOptions) =>
+        iterateEvents(
+          methods.events.list as unknown as ListEvents<Event>,
+          query as Record<string, unknown>,
+          options as Record<string, unknown>,
+        ),
+    } as EventsApi,
     raw,
     ...session,
   };

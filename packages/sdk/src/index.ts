@@ -6,6 +6,7 @@
  */
 
 export type {
+  Actor,
   BulkCreateRequest,
   BulkCreateResult,
   BulkItemError,
@@ -22,6 +23,8 @@ export type {
   CustomerRef,
   CustomerUpdate,
   CustomerWithContacts,
+  Event,
+  EventType,
   Role,
   TokenPair,
   User,

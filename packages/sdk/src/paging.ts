@@ -63,3 +63,27 @@ export async function* iterate<T>(
     position = { page: next };
   }
 }
+
+/** Reads one page of the feed after a cursor (the friendly `events.list` method). */
+export type ListEvents<E> = (
+  input: { query: Record<string, unknown> } & Record<string, unknown>,
+) => Promise<{ results: E[]; next_cursor: string }>;
+
+/**
+ * Every event after `after` (from the first without it), in order, each once: page after page by `next_cursor`,
+ * until the feed is caught up; with `follow`, on and on (each read long-polls `wait` seconds, 25 by default).
+ */
+export async function* iterateEvents<E>(
+  list: ListEvents<E>,
+  query: { after?: string; follow?: boolean; wait?: number } & Record<string, unknown> = {},
+  options: Record<string, unknown> = {},
+): AsyncGenerator<E, void, undefined> {
+  const { after = '', follow = false, wait, ...filters } = query;
+  let cursor = after;
+  for (;;) {
+    const page = await list({ ...options, query: { ...filters, after: cursor, wait: follow ? (wait ?? 25) : 0 } });
+    yield* page.results;
+    cursor = page.next_cursor;
+    if (page.results.length === 0 && !follow) return;
+  }
+}

@@ -144,3 +144,32 @@ describe('pages', () => {
     expect(second.map((c) => c.id)).not.toContain(first[0]?.id);
   });
 });
+
+describe('events.iterate', () => {
+  it('walks the feed once, in order, from a kept cursor; follow waits for the next event', async () => {
+    const customer = await real.ccm.customers.create({ body: customerBody() });
+    let cursor = '';
+    for (;;) {
+      const page = await real.ccm.events.list({ query: { after: cursor, page_size: 1000 } });
+      if (page.results.length === 0) break;
+      cursor = page.next_cursor;
+    }
+    const made = await makeContacts(customer.id, 30);
+    const events = [];
+    for await (const event of real.ccm.events.iterate({ after: cursor, types: 'contact.created', page_size: 7 })) {
+      events.push(event);
+    }
+    expect(events.map((e) => e.subject.id)).toEqual(made);
+    const sequences = events.map((e) => e.sequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+
+    const last = String(sequences.at(-1));
+    const following = real.ccm.events.iterate({ after: last, follow: true, wait: 5 });
+    const next = following.next();
+    await sleep(200);
+    const contact = await real.ccm.contacts.create({ body: contactBody(customer.id) });
+    const { value } = await next;
+    expect(value).toMatchObject({ type: 'contact.created', subject: { type: 'contact', id: contact.id } });
+    await following.return(undefined);
+  });
+});
