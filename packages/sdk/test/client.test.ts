@@ -91,6 +91,18 @@ describe('customers', () => {
     expect(Number(raw.headers.get('x-total-count'))).toBeGreaterThanOrEqual(1);
 
     expect(await ccm.customers.delete({ params: { id: created.id } })).toBeUndefined();
+    // The record of changes outlives the records.
+    const history = await ccm.customers.history({ params: { id: created.id } });
+    expect(history.results.map((e) => e.type)).toEqual([
+      'customer.deleted',
+      'customer.updated',
+      'customer.updated',
+      'customer.created',
+    ]);
+    const contactHistory = await ccm.contacts.history({ params: { id: contact.id }, query: { page_size: 1 } });
+    expect(contactHistory.results.map((e) => e.type)).toEqual(['contact.deleted']);
+    const feed = await ccm.events.list({ query: { types: 'customer.deleted', page_size: 1000 } });
+    expect(feed.results.map((e) => e.subject.id)).toContain(created.id);
     const gone = await failure(ccm.customers.get({ params: { id: created.id } }));
     expect(gone.status).toBe(404);
     expect(gone.message).toBe('Customer not found.');
