@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { PageInputSchema, queryOf, TimestampSchema } from './common.js';
+import { ContactSchema } from './contacts.js';
+import { CustomerSchema } from './customers.js';
+import { UserAccountSchema } from './users.js';
 
 /** Every kind of change the record keeps (docs/api.md, "Change history"). */
 export const EVENT_TYPES = [
@@ -28,23 +31,51 @@ export type Actor = z.infer<typeof ActorSchema>;
 /** A field's value before and after an update. */
 export const ChangeSchema = z.object({ before: z.unknown(), after: z.unknown() });
 
-export const EventSchema = z.object({
-  /** Unique, stable: `evt_…`. */
-  id: z.string(),
-  /** The event's place in the feed: only grows. */
-  sequence: z.number().int().positive(),
-  type: EventTypeSchema,
-  occurred_at: TimestampSchema,
-  actor: ActorSchema,
-  /** The `X-Request-Id` of the request that made the change (null from the command line). */
-  request_id: z.string().nullable(),
-  subject: z.object({ type: z.enum(['customer', 'contact', 'user']), id: z.number().int() }),
-  /** The record after the change (before it, for a deletion); for an update, the changed fields too. */
-  data: z.object({
-    object: z.record(z.string(), z.unknown()),
-    changes: z.record(z.string(), ChangeSchema).optional(),
-  }),
-});
+const changes = z.record(z.string(), ChangeSchema).optional();
+
+/** The events of one kind of record: `data.object` is that record as the API shows it (before it, for a deletion). */
+function eventsOf<T extends EventType, S extends 'customer' | 'contact' | 'user', O extends z.ZodTypeAny>(
+  types: readonly [T, ...T[]],
+  subject: S,
+  object: O,
+) {
+  return z.object({
+    /** Unique, stable: `evt_…`. */
+    id: z.string(),
+    /** The event's place in the feed: only grows. */
+    sequence: z.number().int().positive(),
+    type: z.enum(types),
+    occurred_at: TimestampSchema,
+    actor: ActorSchema,
+    /** The `X-Request-Id` of the request that made the change (null from the command line). */
+    request_id: z.string().nullable(),
+    subject: z.object({ type: z.literal(subject), id: z.number().int() }),
+    /** The record after the change (before it, for a deletion); for an update, the changed fields too. */
+    data: z.object({ object, changes }),
+  });
+}
+
+export const CustomerEventSchema = eventsOf(
+  ['customer.created', 'customer.updated', 'customer.deleted'],
+  'customer',
+  CustomerSchema,
+);
+export const ContactEventSchema = eventsOf(
+  [
+    'contact.created',
+    'contact.updated',
+    'contact.deleted',
+    'contact.primary_changed',
+    'contact.activated',
+    'contact.deactivated',
+  ],
+  'contact',
+  ContactSchema,
+);
+export const UserEventSchema = eventsOf(['user.created', 'user.updated'], 'user', UserAccountSchema);
+
+/** An event: narrow it by `type` (`if (e.type === 'contact.created') e.data.object.email`). */
+export const EventSchema = z.union([CustomerEventSchema, ContactEventSchema, UserEventSchema]);
 export type Event = z.infer<typeof EventSchema>;
 
 export const EVENT_CURSOR_ERROR = 'Invalid cursor.';

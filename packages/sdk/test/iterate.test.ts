@@ -160,6 +160,8 @@ describe('events.iterate', () => {
       events.push(event);
     }
     expect(events.map((e) => e.subject.id)).toEqual(made);
+    // The union narrows by type: a contact event's object is a Contact.
+    for (const e of events) if (e.type === 'contact.created') expect(e.data.object.customer).toBe(customer.id);
     const sequences = events.map((e) => e.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
 

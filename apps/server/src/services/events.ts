@@ -48,6 +48,7 @@ export function eventOf(type: EventType, subject: Subject, object: object, chang
   };
 }
 
+/** An event row as the contract's event; its data is what a service wrote from the contract's shapes. */
 function eventDto(e: EventRecord): Event {
   return {
     id: e.eventId,
@@ -58,7 +59,7 @@ function eventDto(e: EventRecord): Event {
     request_id: e.requestId,
     subject: e.subject as Subject,
     data: JSON.parse(e.data),
-  };
+  } as Event;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
