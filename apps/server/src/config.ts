@@ -89,6 +89,8 @@ const EnvSchema = z.object({
   IDEMPOTENCY_KEY_TTL_SECONDS: seconds.default(24 * 60 * 60),
   /** Events older than this many days are removed (unset: every event is kept). */
   EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
+  /** Webhooks may point at private, loopback and link-local addresses (tests, local development only). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default('false'),
   /** A request still unanswered after this long gets 503. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut. */
@@ -179,6 +181,7 @@ function shape(e: z.output<typeof EnvSchema>) {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     idempotencyKeyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS,
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
+    webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000, batch: e.MAINTENANCE_BATCH_SIZE },

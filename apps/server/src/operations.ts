@@ -76,6 +76,7 @@ const caller = (ctx: CallContext): Principal => ctx.principal!;
 const versioned = { version: (record: { version: number }) => record.version };
 const conditional = true as const;
 const TOKENS = 'its answer holds tokens, which are never stored';
+const SECRET = "its answer may hold the webhook's signing secret, which is never stored twice";
 
 export const operations: OperationTable<Contract> = {
   auth: {
@@ -199,6 +200,17 @@ export const operations: OperationTable<Contract> = {
   },
   events: {
     list: { message: 'Events retrieved successfully', run: (s, input) => s.events.feed(input) },
+  },
+  webhooks: {
+    list: { message: 'Webhooks retrieved successfully', run: (s, input) => s.webhooks.list(input) },
+    create: { message: 'Webhook created successfully', unkeyed: SECRET, run: (s, input) => s.webhooks.create(input) },
+    get: { message: 'Webhook retrieved successfully', run: (s, input) => s.webhooks.get(input.id) },
+    update: {
+      message: 'Webhook updated successfully',
+      unkeyed: SECRET,
+      run: (s, { id, ...patch }) => s.webhooks.update(id, patch),
+    },
+    delete: { message: 'Webhook deleted successfully', run: (s, input) => s.webhooks.remove(input.id) },
   },
   health: {
     index: { message: 'ccm: Customer Contact Management API', run: async () => apiIndex },

@@ -51,7 +51,7 @@ describe('the OpenAPI document', () => {
       expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
       ids.add(op.operationId);
       expect(op.tags).toHaveLength(1);
-      expect(['auth', 'users', 'customers', 'contacts', 'events', 'health', 'docs']).toContain(op.tags[0]);
+      expect(['auth', 'users', 'customers', 'contacts', 'events', 'webhooks', 'health', 'docs']).toContain(op.tags[0]);
     }
     expect(ids.size).toBe(routes.length);
     expect(doc.tags.map((tag: Json) => tag.name)).toEqual([
@@ -60,6 +60,7 @@ describe('the OpenAPI document', () => {
       'customers',
       'contacts',
       'events',
+      'webhooks',
       'health',
       'docs',
     ]);
@@ -289,6 +290,20 @@ describe('real responses of every route match the document', () => {
     // The change ended the session of the token it was made with: the new pair carries on.
     const next = api(t.url, changed.body.data.access);
     await call(next, 'POST', '/api/auth/password/', { current_password: 'wrong', new_password: 'password-789' });
+  });
+
+  it('webhooks', async () => {
+    const { admin } = t;
+    const made = await call(admin, 'POST', '/api/webhooks/', { url: 'https://93.184.215.14/hook', events: ['*'] });
+    expect(made.status).toBe(201);
+    const id = made.body.data.id;
+    await call(admin, 'POST', '/api/webhooks/', { url: 'http://127.0.0.1/hook', events: ['*'] });
+    await call(admin, 'GET', '/api/webhooks/?page_size=5');
+    await call(admin, 'GET', '/api/webhooks/?page_size=0');
+    await call(admin, 'GET', `/api/webhooks/${id}/`);
+    expect((await call(admin, 'PATCH', `/api/webhooks/${id}/`, { rotate_secret: true })).status).toBe(200);
+    await call(admin, 'PATCH', `/api/webhooks/${id}/`, { events: [] });
+    expect((await call(admin, 'DELETE', `/api/webhooks/${id}/`)).status).toBe(204);
   });
 
   it('customers and contacts, successes and the usual failures', async () => {

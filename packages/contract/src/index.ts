@@ -11,3 +11,4 @@ export * from './routes.js';
 export * from './rpc.js';
 export * from './users.js';
 export * from './version.js';
+export * from './webhooks.js';

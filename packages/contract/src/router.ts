@@ -40,6 +40,14 @@ import {
   UserListQuerySchema,
   UserPatchSchema,
 } from './users.js';
+import {
+  WebhookCreateSchema,
+  WebhookListQuerySchema,
+  WebhookPatchSchema,
+  WebhookSchema,
+  WebhookUpdatedSchema,
+  WebhookWithSecretSchema,
+} from './webhooks.js';
 
 const c = initContract();
 
@@ -323,6 +331,51 @@ const events = c.router({
   },
 });
 
+const webhooks = c.router({
+  list: {
+    method: 'GET',
+    path: '/webhooks/',
+    query: WebhookListQuerySchema,
+    responses: { 200: envelope(page(WebhookSchema)) },
+    metadata: meta('admin'),
+    summary: 'List webhooks',
+  },
+  create: {
+    method: 'POST',
+    path: '/webhooks/',
+    body: WebhookCreateSchema,
+    responses: { 201: envelope(WebhookWithSecretSchema) },
+    metadata: meta('admin'),
+    summary: 'Register a webhook: its signing secret is answered this once',
+  },
+  get: {
+    method: 'GET',
+    path: '/webhooks/:id/',
+    pathParams: IdParamsSchema,
+    responses: { 200: envelope(WebhookSchema) },
+    metadata: meta('admin'),
+    summary: 'Get a webhook',
+  },
+  update: {
+    method: 'PATCH',
+    path: '/webhooks/:id/',
+    pathParams: IdParamsSchema,
+    body: WebhookPatchSchema,
+    responses: { 200: envelope(WebhookUpdatedSchema) },
+    metadata: meta('admin'),
+    summary: 'Change a webhook, or rotate its secret (both sign for 24 hours)',
+  },
+  delete: {
+    method: 'DELETE',
+    path: '/webhooks/:id/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 204: c.noBody() },
+    metadata: meta('admin'),
+    summary: 'Delete a webhook',
+  },
+});
+
 const health = c.router({
   index: {
     method: 'GET',
@@ -375,7 +428,7 @@ const docs = c.router({
 
 /** The whole REST API. Every path is under `/api`. */
 export const contract = c.router(
-  { auth, users, customers, contacts, events, health, docs },
+  { auth, users, customers, contacts, events, webhooks, health, docs },
   {
     pathPrefix: '/api',
     strictStatusCodes: true,

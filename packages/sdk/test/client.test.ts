@@ -292,6 +292,20 @@ describe('users', () => {
   });
 });
 
+describe('webhooks', () => {
+  it('create (the secret once), get, list, update (rotation), delete', async () => {
+    const made = await ccm.webhooks.create({
+      body: { url: 'https://93.184.215.14/hook', events: ['contact.created'] },
+    });
+    expect(made.secret).toMatch(/^whsec_/);
+    expect(await ccm.webhooks.get({ params: { id: made.id } })).not.toHaveProperty('secret');
+    expect((await ccm.webhooks.list()).results.map((w) => w.id)).toContain(made.id);
+    const rotated = await ccm.webhooks.update({ params: { id: made.id }, body: { rotate_secret: true } });
+    expect(rotated.secret).not.toBe(made.secret);
+    expect(await ccm.webhooks.delete({ params: { id: made.id } })).toBeUndefined();
+  });
+});
+
 describe('logout', () => {
   it('revokes the refresh token and forgets the tokens', async () => {
     const staff = createClient({ baseUrl: server.url, fetch: recorder.fetch });

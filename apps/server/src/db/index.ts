@@ -14,6 +14,7 @@ import { refreshTokensRepo } from './refresh-tokens.js';
 import { type SeedRepo, seedRepo } from './seed.js';
 import { inTransaction, type UnitOfWork } from './transaction.js';
 import { usersRepo } from './users.js';
+import { type WebhooksRepo, webhooksRepo } from './webhooks.js';
 
 export type {
   ContactCustomer,
@@ -34,6 +35,7 @@ export type { RefreshTokenRecord } from './refresh-tokens.js';
 export type { SeedContact, SeedCustomer } from './seed.js';
 export { type CommitHook, type UnitOfWork, withCommitHook } from './transaction.js';
 export type { UserRecord, UserState } from './users.js';
+export type { WebhookRecord, WebhookValues } from './webhooks.js';
 
 /**
  * The data layer as the services see it: one repository per table, units of work, and nothing of Sequelize's API
@@ -51,6 +53,8 @@ export interface Store {
   idempotency: IdempotencyRepo;
   /** The record of changes (migration 0007). */
   events: EventsRepo;
+  /** Webhook endpoints (migration 0008). */
+  webhooks: WebhooksRepo;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
   seed: SeedRepo;
   transaction<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T>;
@@ -85,6 +89,7 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
     refreshTokens: counted(refreshTokensRepo(), calls),
     idempotency: counted(idempotencyRepo(sequelize, read, db.dialect), calls),
     events: counted(eventsRepo(sequelize, read, db.dialect), calls),
+    webhooks: counted(webhooksRepo(sequelize, read), calls),
     seed: seedRepo(sequelize),
     transaction,
     ping: () => transaction((uow) => readiness(sequelize).touch(uow)),

@@ -7,6 +7,7 @@ import * as counterShards from './migrations/0004-counter-shards.js';
 import * as accounts from './migrations/0005-accounts.js';
 import * as versions from './migrations/0006-versions-idempotency.js';
 import * as events from './migrations/0007-events.js';
+import * as webhooks from './migrations/0008-webhooks.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -17,6 +18,7 @@ const migrations = [
   { name: '0005-accounts', ...accounts },
   { name: '0006-versions-idempotency', ...versions },
   { name: '0007-events', ...events },
+  { name: '0008-webhooks', ...webhooks },
 ];
 
 export function migrator(sequelize: Sequelize) {

@@ -71,6 +71,7 @@ const TAGS = [
   { name: 'customers', description: 'Customers, and their contacts as views' },
   { name: 'contacts', description: 'Contacts of customers' },
   { name: 'events', description: 'The record of changes, in order' },
+  { name: 'webhooks', description: 'Webhook endpoints (admin only)' },
   { name: 'health', description: 'Liveness and readiness' },
   { name: 'docs', description: 'This document and its interactive reference' },
 ];

@@ -10,6 +10,7 @@ import { type IdempotencySettings, idempotency } from './idempotency.js';
 import { type Limiters, noLimit, requestThrottle } from './limits.js';
 import { type TokenSettings, tokenIssuer } from './tokens.js';
 import { usersService } from './users.js';
+import { webhooksService } from './webhooks.js';
 
 export type { Principal } from './access.js';
 export type { UserChanges } from './accounts.js';
@@ -24,6 +25,8 @@ export interface ServiceSettings {
   maxEventWaitMs: number;
   /** Events older than this are pruned; undefined: kept. */
   eventsRetentionDays?: number;
+  /** Webhooks may point at private, loopback and link-local addresses (tests, local development). */
+  webhookAllowPrivateNetworks?: boolean;
   idempotency: IdempotencySettings;
   tokens: TokenSettings;
   /** Login throttling and the general rate limit; none when absent. */
@@ -45,6 +48,7 @@ export function createServices(store: Store, settings: ServiceSettings) {
     contacts: contactsService(store, settings),
     customers: customersService(store, settings),
     users: usersService(store, accounts),
+    webhooks: webhooksService(store, { allowPrivateNetworks: settings.webhookAllowPrivateNetworks ?? false }),
     events: eventsService(store, { maxWaitMs: settings.maxEventWaitMs, retentionDays: settings.eventsRetentionDays }),
     /** Idempotency-Key: one run per user and key, its answer stored with its change. */
     idempotency: idempotency(store, settings.idempotency),
