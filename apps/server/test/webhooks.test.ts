@@ -74,6 +74,20 @@ describe.each(ADAPTERS)('through %s', (adapter) => {
     expect((await call('webhooks.create', { url: PUBLIC_URL, events: [] })).status).toBe(400);
   });
 
+  it('creating a webhook ignores Idempotency-Key: its answer holds the secret, which is never stored', async () => {
+    const call = admin();
+    const headers = { 'idempotency-key': `webhook-${adapter}-${Date.now()}` };
+    const first = await call('webhooks.create', { url: PUBLIC_URL, events: ['*'] }, headers);
+    const second = await call('webhooks.create', { url: PUBLIC_URL, events: ['*'] }, headers);
+    expect([first.status, second.status]).toEqual([created, created]);
+    expect(second.data.id).not.toBe(first.data.id);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    const stored = (await raw.query('SELECT answer FROM idempotency_keys', { type: QueryTypes.SELECT })) as {
+      answer: string | null;
+    }[];
+    expect(stored.some((r) => r.answer?.includes(first.data.secret))).toBe(false);
+  });
+
   it('is for admins only', async () => {
     const staff = operations(t.url, t.staff.token).call.bind(null, adapter);
     expect((await staff('webhooks.list', {})).status).toBe(403);

@@ -1,23 +1,24 @@
 import { z } from 'zod';
 import { PageInputSchema, queryOf, TimestampSchema } from './common.js';
 import { ContactSchema } from './contacts.js';
+import { CURSOR_ERRORS } from './cursor.js';
 import { CustomerSchema } from './customers.js';
 import { UserAccountSchema } from './users.js';
 
-/** Every kind of change the record keeps (docs/api.md, "Change history"). */
-export const EVENT_TYPES = [
-  'customer.created',
-  'customer.updated',
-  'customer.deleted',
+/** The kinds of change of each kind of record (docs/api.md, "Change history"). */
+const CUSTOMER_EVENTS = ['customer.created', 'customer.updated', 'customer.deleted'] as const;
+const CONTACT_EVENTS = [
   'contact.created',
   'contact.updated',
   'contact.deleted',
   'contact.primary_changed',
   'contact.activated',
   'contact.deactivated',
-  'user.created',
-  'user.updated',
 ] as const;
+const USER_EVENTS = ['user.created', 'user.updated'] as const;
+
+/** Every kind of change the record keeps. */
+export const EVENT_TYPES = [...CUSTOMER_EVENTS, ...CONTACT_EVENTS, ...USER_EVENTS] as const;
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
@@ -55,37 +56,20 @@ function eventsOf<T extends EventType, S extends 'customer' | 'contact' | 'user'
   });
 }
 
-export const CustomerEventSchema = eventsOf(
-  ['customer.created', 'customer.updated', 'customer.deleted'],
-  'customer',
-  CustomerSchema,
-);
-export const ContactEventSchema = eventsOf(
-  [
-    'contact.created',
-    'contact.updated',
-    'contact.deleted',
-    'contact.primary_changed',
-    'contact.activated',
-    'contact.deactivated',
-  ],
-  'contact',
-  ContactSchema,
-);
-export const UserEventSchema = eventsOf(['user.created', 'user.updated'], 'user', UserAccountSchema);
+export const CustomerEventSchema = eventsOf(CUSTOMER_EVENTS, 'customer', CustomerSchema);
+export const ContactEventSchema = eventsOf(CONTACT_EVENTS, 'contact', ContactSchema);
+export const UserEventSchema = eventsOf(USER_EVENTS, 'user', UserAccountSchema);
 
 /** An event: narrow it by `type` (`if (e.type === 'contact.created') e.data.object.email`). */
 export const EventSchema = z.union([CustomerEventSchema, ContactEventSchema, UserEventSchema]);
 export type Event = z.infer<typeof EventSchema>;
-
-export const EVENT_CURSOR_ERROR = 'Invalid cursor.';
 
 /** The feed's query as values (tRPC); EventListQuerySchema reads it from text. */
 export const EventListInputSchema = z.object({
   /** The `next_cursor` of the last page read; empty or absent: from the first event. */
   after: z
     .string()
-    .regex(/^\d{0,18}$/, EVENT_CURSOR_ERROR)
+    .regex(/^\d{0,18}$/, CURSOR_ERRORS.invalid)
     .optional(),
   /** Only these types (a comma-separated list in a query string). */
   types: z.array(EventTypeSchema).optional(),

@@ -28,7 +28,7 @@ export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers
 export { customerCode } from './customers.js';
 export { isUnavailable, violatedColumns } from './errors.js';
 export type { EventRecord, NewEvent } from './events.js';
-export type { Claim, KeyedRequest, KeyId, StoredAnswer } from './idempotency.js';
+export type { KeyedRequest, KeyId } from './idempotency.js';
 export type { OutageReport } from './outage.js';
 export { fitsId } from './reads.js';
 export type { RefreshTokenRecord } from './refresh-tokens.js';

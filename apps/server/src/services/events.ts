@@ -12,7 +12,8 @@ import { offsetOf, type Paged, type PageRequest, paged } from './pagination.js';
  */
 
 export type EventActor = NewEvent['actor'];
-type Subject = { type: 'customer' | 'contact' | 'user'; id: number };
+/** The record an event is about (the contract's shape). */
+type Subject = Event['subject'];
 
 const calls = new AsyncLocalStorage<{ actor: EventActor; requestId: string | null }>();
 
@@ -57,7 +58,7 @@ function eventDto(e: EventRecord): Event {
     occurred_at: e.occurredAt.toISOString(),
     actor: e.actor,
     request_id: e.requestId,
-    subject: e.subject as Subject,
+    subject: e.subject,
     data: JSON.parse(e.data),
   } as Event;
 }
@@ -103,5 +104,3 @@ export function eventsService(store: Store, settings: { maxWaitMs: number; reten
     },
   };
 }
-
-export type EventsService = ReturnType<typeof eventsService>;

@@ -41,7 +41,7 @@ type Stored =
 const FINAL_ERRORS = new Set<ErrorCode>(['validation', 'not_found', 'forbidden', 'precondition_failed']);
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
-export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
+const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
 
 /** The same JSON whatever the order of an object's keys. */
 function canonical(value: unknown): unknown {
@@ -166,5 +166,3 @@ export function idempotency(store: Store, settings: IdempotencySettings) {
     prune: (limit: number) => store.transaction((t) => store.idempotency.prune(new Date(), limit, t)),
   };
 }
-
-export type Idempotency = ReturnType<typeof idempotency>;
