@@ -91,6 +91,20 @@ const EnvSchema = z.object({
   EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   /** Webhooks may point at private, loopback and link-local addresses (tests, local development only). */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default('false'),
+  /** This process sends webhook deliveries (false: it leaves them to the other processes on the database). */
+  WEBHOOK_DELIVERY: bool.default('true'),
+  /** A webhook's endpoint must answer 2xx within this long, or the attempt has failed. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Seconds before each retry of a failed delivery (then it has failed); each gets up to 10% of jitter. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'a comma-separated list of seconds')
+    .default('5,300,1800,7200,18000,36000,36000'),
+  /** A webhook whose deliveries have all failed for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
+    .number()
+    .positive()
+    .default(5 * 24),
   /** A request still unanswered after this long gets 503. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are cut. */
@@ -181,7 +195,14 @@ function shape(e: z.output<typeof EnvSchema>) {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     idempotencyKeyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS,
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
-    webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    webhooks: {
+      deliver: e.WEBHOOK_DELIVERY,
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      /** Milliseconds before each retry. */
+      retryScheduleMs: list(e.WEBHOOK_RETRY_SCHEDULE).map((s) => Math.round(Number(s) * 1000)),
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_HOURS * 3600_000,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_SECONDS * 1000, batch: e.MAINTENANCE_BATCH_SIZE },

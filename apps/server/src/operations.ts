@@ -30,7 +30,15 @@ export interface CallContext {
 type DataOf<R> = R extends { responses: infer S }
   ? 204 extends keyof S
     ? Nothing
-    : (200 extends keyof S ? S[200] : 201 extends keyof S ? S[201] : never) extends infer B
+    : (
+          200 extends keyof S
+            ? S[200]
+            : 201 extends keyof S
+              ? S[201]
+              : 202 extends keyof S
+                ? S[202]
+                : never
+        ) extends infer B
       ? B extends z.ZodObject<infer Shape>
         ? 'data' extends keyof Shape
           ? Shape['data']
@@ -211,6 +219,15 @@ export const operations: OperationTable<Contract> = {
       run: (s, { id, ...patch }) => s.webhooks.update(id, patch),
     },
     delete: { message: 'Webhook deleted successfully', run: (s, input) => s.webhooks.remove(input.id) },
+    deliveries: {
+      message: 'Deliveries retrieved successfully',
+      run: (s, { id, ...query }) => s.deliveries.list(id, query),
+    },
+    retryDelivery: {
+      message: 'Delivery queued to be sent again',
+      run: (s, input) => s.deliveries.retry(input.id, input.delivery_id),
+    },
+    test: { message: 'Ping queued', run: (s, input) => s.deliveries.ping(input.id) },
   },
   health: {
     index: { message: 'ccm: Customer Contact Management API', run: async () => apiIndex },

@@ -2,11 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { ensureFirstUser, type FirstUser } from './bootstrap.js';
 import { userChangesOverRedis } from './bus.js';
 import type { Config } from './config.js';
-import { openStore, type Store } from './db/index.js';
+import { isUnavailable, openStore, type Store } from './db/index.js';
 import { createApp } from './http/app.js';
 import { createLimiters } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
+import { startDeliverer } from './services/deliveries/index.js';
 import type { Services } from './services/index.js';
 import { ensureWritable } from './startup.js';
 import { servicesFor } from './wiring.js';
@@ -54,7 +55,9 @@ export async function startServer(
   const firstUser = options.prepared ? undefined : await ensureFirstUser(services, config, logger);
 
   let url = '';
-  const app = createApp(services, config, logger, () => url);
+  // Aborted first thing on close: the open tRPC subscriptions end, so their connections go idle and close at once.
+  const closing = new AbortController();
+  const app = createApp(services, config, logger, () => url, closing.signal);
   const server = app.listen(config.port, config.host);
   // A request must arrive whole within the time limit (slow senders are cut off with 408), its headers
   // within a minute at most; REQUEST_TIMEOUT_MS then bounds the answer (http/security.ts, 503).
@@ -75,6 +78,12 @@ export async function startServer(
       logger,
     },
   );
+  // An unavailable database is logged once by the store (openStore above); anything else here is worth a line.
+  const deliverer = config.webhooks.deliver
+    ? startDeliverer(store, config.webhooks, (err) => {
+        if (!isUnavailable(err)) logger.warn({ err: (err as Error).message }, 'webhook deliveries: trying again');
+      })
+    : undefined;
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
@@ -87,6 +96,7 @@ export async function startServer(
     services,
     logger,
     async close(graceMs = config.shutdownTimeoutMs) {
+      closing.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // A keep-alive connection that goes idle after its last answer is closed at once, not kept open.
@@ -95,7 +105,7 @@ export async function startServer(
       await closed;
       clearInterval(closeWhenIdle);
       clearTimeout(timer);
-      await stopMaintenance();
+      await Promise.all([stopMaintenance(), deliverer?.stop()]);
       await Promise.all([limits.close(), userChanges?.close()]);
       await store.close();
     },

@@ -16,7 +16,7 @@ export function servicesFor(store: Store, config: Config, limiters?: Limiters, u
     // A long poll answers before the request's time limit does.
     maxEventWaitMs: Math.max(0, config.requestTimeoutMs - 2000),
     eventsRetentionDays: config.eventsRetentionDays,
-    webhookAllowPrivateNetworks: config.webhookAllowPrivateNetworks,
+    webhookAllowPrivateNetworks: config.webhooks.allowPrivateNetworks,
     idempotency: { ttlSeconds: config.idempotencyKeyTtlSeconds },
     limiters,
     userChanges,

@@ -97,6 +97,34 @@ describe.each(ADAPTERS)('through %s', (adapter) => {
     expect((await call('contacts.history', { id: 2147483000 })).status).toBe(404);
   });
 
+  it('user changes are recorded, a password change as redacted: no password or hash in any event', async () => {
+    const admin = operations(t.url, t.admin.token).call.bind(null, adapter);
+    const start = await cursorNow();
+    const username = `audited-${adapter}`;
+    const made = await admin('users.create', {
+      username,
+      email: `${username}@example.com`,
+      password: 'first-password-1',
+      role: 'viewer',
+    });
+    expect(made.status, JSON.stringify(made.body)).toBeLessThan(300);
+    const id = made.data.id;
+    await admin('users.update', { id, role: 'staff' });
+    const login = await t.anon.post('/api/auth/token/', { username, password: 'first-password-1' });
+    const own = operations(t.url, login.body.data.access).call.bind(null, adapter);
+    const changed = await own('auth.changePassword', {
+      current_password: 'first-password-1',
+      new_password: 'second-password-2',
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const events = await eventsAfter(start);
+    expect(summary(events)).toEqual([`user.created user:${id}`, `user.updated user:${id}`, `user.updated user:${id}`]);
+    expect(events[1].data.changes).toEqual({ role: { before: 'viewer', after: 'staff' } });
+    expect(events[2].data.changes).toEqual({ password: { before: '[redacted]', after: '[redacted]' } });
+    expect(events[2].actor).toEqual({ type: 'user', id, username });
+    expect(JSON.stringify(events)).not.toMatch(/first-password|second-password|argon2|password_hash/);
+  });
+
   it('a write that fails appends nothing', async () => {
     const call = staff();
     const customer = await createCustomer(t.staff);

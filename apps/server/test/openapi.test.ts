@@ -294,7 +294,8 @@ describe('real responses of every route match the document', () => {
 
   it('webhooks', async () => {
     const { admin } = t;
-    const made = await call(admin, 'POST', '/api/webhooks/', { url: 'https://93.184.215.14/hook', events: ['*'] });
+    // TEST-NET-1 (RFC 5737): a public address that no network routes, so the ping goes nowhere.
+    const made = await call(admin, 'POST', '/api/webhooks/', { url: 'https://192.0.2.10/hook', events: ['*'] });
     expect(made.status).toBe(201);
     const id = made.body.data.id;
     await call(admin, 'POST', '/api/webhooks/', { url: 'http://127.0.0.1/hook', events: ['*'] });
@@ -303,6 +304,14 @@ describe('real responses of every route match the document', () => {
     await call(admin, 'GET', `/api/webhooks/${id}/`);
     expect((await call(admin, 'PATCH', `/api/webhooks/${id}/`, { rotate_secret: true })).status).toBe(200);
     await call(admin, 'PATCH', `/api/webhooks/${id}/`, { events: [] });
+    // Inactive: its ping waits, and is not being sent when it is retried.
+    await call(admin, 'PATCH', `/api/webhooks/${id}/`, { is_active: false });
+    const ping = await call(admin, 'POST', `/api/webhooks/${id}/test/`);
+    expect(ping.status).toBe(202);
+    await call(admin, 'GET', `/api/webhooks/${id}/deliveries/?status=pending`);
+    await call(admin, 'GET', `/api/webhooks/${id}/deliveries/?page_size=0`);
+    const retried = await call(admin, 'POST', `/api/webhooks/${id}/deliveries/${ping.body.data.id}/retry/`);
+    expect(retried.status).toBe(202);
     expect((await call(admin, 'DELETE', `/api/webhooks/${id}/`)).status).toBe(204);
   });
 
@@ -371,7 +380,7 @@ describe('real responses of every route match the document', () => {
     const missing = 999999;
     for (const { method, template, op } of operations) {
       const verb = method.toUpperCase();
-      const url = template.replace('{id}', String(missing));
+      const url = template.replace(/\{\w+\}/g, String(missing));
       // A valid body, so that a missing id is what fails.
       const body = ['PUT', 'PATCH'].includes(verb)
         ? template.startsWith('/api/customers/')
@@ -391,6 +400,19 @@ describe('real responses of every route match the document', () => {
       if (template.includes('{id}')) expect((await call(admin, verb, url, body)).status, `${verb} ${url}`).toBe(404);
     }
     await call(admin, 'GET', '/api/contacts/abc/'); // not an id: 404 too
+  });
+
+  it('describes what a webhook endpoint receives (x-webhooks): events of the feed and a ping validate', async () => {
+    const body = doc['x-webhooks'].event.post.requestBody.content['application/json'].schema;
+    expect(body).toEqual({ $ref: '#/components/schemas/WebhookPayload' });
+    const validate = ajv.getSchema('openapi.json#/definitions/WebhookPayload')!;
+    await t.staff.post('/api/customers/', customerBody());
+    const events = (await t.staff.get('/api/events/?page_size=50')).body.data.results as Json[];
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect(validate(e), JSON.stringify(validate.errors)).toBe(true);
+    const ping = { id: 'msg_1', type: 'ping', occurred_at: new Date().toISOString(), data: { webhook_id: 1 } };
+    expect(validate(ping), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...ping, type: 'pong' })).toBe(false);
   });
 
   it('covered every operation: a success each, and 400/401/404 wherever they can happen', () => {

@@ -20,7 +20,8 @@ beforeAll(async () => {
     const line = String(args[0]);
     if (line.startsWith('Executing (')) (isAccountRead(line) ? accountReads : statements).push(line);
   });
-  t = await startTestServer({ DATABASE_LOGGING: 'true' });
+  // Without the deliverer's background statements (services/deliveries) among the requests' own.
+  t = await startTestServer({ DATABASE_LOGGING: 'true', WEBHOOK_DELIVERY: 'false' });
   for (let i = 0; i < 6; i++) {
     const customer = await createCustomer(t.staff);
     customerId = customer.id;

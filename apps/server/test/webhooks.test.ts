@@ -16,8 +16,8 @@ test.beforeAll(({ server, raw: connection }) => {
   raw = connection;
 });
 
-/** A public address literal: accepted without a lookup, and never called by these tests (no deliveries yet). */
-const PUBLIC_URL = 'https://93.184.215.14/hooks/ccm';
+/** A public address literal (TEST-NET-1, RFC 5737: routed nowhere): accepted without a lookup. */
+const PUBLIC_URL = 'https://192.0.2.10/hooks/ccm';
 
 describe.each(ADAPTERS)('through %s', (adapter) => {
   const admin = () => operations(t.url, t.admin.token).call.bind(null, adapter);

@@ -41,7 +41,10 @@ import {
   UserPatchSchema,
 } from './users.js';
 import {
+  DeliveryListQuerySchema,
+  DeliveryParamsSchema,
   WebhookCreateSchema,
+  WebhookDeliverySchema,
   WebhookListQuerySchema,
   WebhookPatchSchema,
   WebhookSchema,
@@ -373,6 +376,33 @@ const webhooks = c.router({
     responses: { 204: c.noBody() },
     metadata: meta('admin'),
     summary: 'Delete a webhook',
+  },
+  deliveries: {
+    method: 'GET',
+    path: '/webhooks/:id/deliveries/',
+    pathParams: IdParamsSchema,
+    query: DeliveryListQuerySchema,
+    responses: { 200: envelope(page(WebhookDeliverySchema)) },
+    metadata: meta('admin'),
+    summary: "A webhook's deliveries, newest first: status, attempts, last response and timing, next attempt",
+  },
+  retryDelivery: {
+    method: 'POST',
+    path: '/webhooks/:id/deliveries/:delivery_id/retry/',
+    pathParams: DeliveryParamsSchema,
+    body: c.noBody(),
+    responses: { 202: envelope(WebhookDeliverySchema) },
+    metadata: meta('admin'),
+    summary: 'Send a delivery again now (a failed one gets one more attempt)',
+  },
+  test: {
+    method: 'POST',
+    path: '/webhooks/:id/test/',
+    pathParams: IdParamsSchema,
+    body: c.noBody(),
+    responses: { 202: envelope(WebhookDeliverySchema) },
+    metadata: meta('admin'),
+    summary: 'Send the webhook a ping event now',
   },
 });
 

@@ -19,7 +19,7 @@ export interface Rpc {
   output: z.ZodTypeAny | undefined;
   /** How the REST answer is paged, when it is a list. */
   paging: Paging | undefined;
-  /** The REST success status the contract declares first (200, 201 or 204). */
+  /** The REST success status the contract declares first (200, 201, 202 or 204). */
   status: number;
   /** The REST answer is the success envelope (`{ success, message, data }`), not a document of its own. */
   envelope: boolean;
@@ -27,7 +27,7 @@ export interface Rpc {
   parts: { query: boolean; body: boolean };
 }
 
-const SUCCESS = [200, 201, 204] as const;
+const SUCCESS = [200, 201, 202, 204] as const;
 
 /** The schema of the route's success answer, and its status. */
 function successOf(route: AppRoute): { status: number; schema: unknown } {
@@ -53,8 +53,9 @@ function dataOf(schema: z.ZodTypeAny): z.ZodTypeAny {
 export function rpcOf(route: AppRoute): Rpc {
   const shape: z.ZodRawShape = {};
   let required = false;
-  if (route.path.includes(':id')) {
-    shape.id = IdValueSchema;
+  // Path parameters are ids (`:id`, `:delivery_id`).
+  for (const [, name] of route.path.matchAll(/:(\w+)/g)) {
+    shape[name!] = IdValueSchema;
     required = true;
   }
   const typed = (route as { query?: { typed?: z.ZodObject<z.ZodRawShape> } }).query?.typed;
@@ -90,7 +91,13 @@ export function rpcOf(route: AppRoute): Rpc {
 // biome-ignore lint/suspicious/noConfusingVoidType: tRPC types these as void
 export type Nothing = void;
 
-type PathIn<R> = R extends { path: `${string}:id${string}` } ? { id: number } : unknown;
+/** The ids of the path (`/webhooks/:id/deliveries/:delivery_id/retry/`: `{ id: number; delivery_id: number }`). */
+type ParamsOf<P> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: number } & ParamsOf<Rest>
+  : P extends `${string}:${infer Name}`
+    ? { [K in Name]: number }
+    : unknown;
+type PathIn<R> = R extends { path: infer P extends string } ? ParamsOf<P> : unknown;
 type QueryIn<R> = R extends { query: { typed: infer T extends z.ZodTypeAny } } ? z.input<T> : unknown;
 type BodyIn<R> = R extends { body: infer B extends z.ZodObject<z.ZodRawShape> } ? z.input<B> : unknown;
 type HasRequired<R> = R extends { path: `${string}:id${string}` }
@@ -118,7 +125,9 @@ type SuccessOf<R> = R extends { responses: infer S }
     ? S[200]
     : 201 extends keyof S
       ? S[201]
-      : never
+      : 202 extends keyof S
+        ? S[202]
+        : never
   : never;
 type Body<S> = S extends { contentType: string; body: infer B } ? B : S;
 type Data<S> = S extends z.ZodObject<infer Shape> ? ('data' extends keyof Shape ? Shape['data'] : S) : S;

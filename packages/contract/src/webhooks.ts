@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { noNul, PageQuerySchema, TimestampSchema } from './common.js';
-import { EventTypeSchema } from './events.js';
+import {
+  IdParamsSchema,
+  IdSchema,
+  noNul,
+  PageInputSchema,
+  PageQuerySchema,
+  queryOf,
+  TimestampSchema,
+} from './common.js';
+import { EventSchema, EventTypeSchema } from './events.js';
 
 /** An event type a webhook listens to, or `*` for every one. */
 export const WebhookEventFilterSchema = z.union([EventTypeSchema, z.literal('*')]);
@@ -47,3 +55,55 @@ export type WebhookPatch = z.input<typeof WebhookPatchSchema>;
 export const WebhookUpdatedSchema = WebhookSchema.extend({ secret: z.string().optional() });
 
 export const WebhookListQuerySchema = PageQuerySchema;
+
+/** The event a webhook gets from `POST /api/webhooks/{id}/test/`: it says only that the endpoint is reached. */
+export const WebhookPingSchema = z.object({
+  /** `msg_…`: the `webhook-id` header. */
+  id: z.string(),
+  type: z.literal('ping'),
+  occurred_at: TimestampSchema,
+  data: z.object({ webhook_id: z.number().int() }),
+});
+export type WebhookPing = z.infer<typeof WebhookPingSchema>;
+
+/** What a webhook's endpoint receives as the request body: an event of the feed, or a ping. */
+export const WebhookPayloadSchema = z.union([EventSchema, WebhookPingSchema]);
+export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+
+/** One event on its way to one webhook, with its last attempt. */
+export const WebhookDeliverySchema = z.object({
+  id: z.number().int(),
+  webhook_id: z.number().int(),
+  /** The event's id, sent as `webhook-id` on every attempt. */
+  event_id: z.string(),
+  event_type: z.union([EventTypeSchema, z.literal('ping')]),
+  /** pending: not yet delivered (it waits for `next_attempt_at`); succeeded: a 2xx came; failed: every attempt failed. */
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number().int(),
+  last_attempt_at: TimestampSchema.nullable(),
+  /** The HTTP status of the last attempt; null when it got none (refused, timed out, no connection). */
+  response_status: z.number().int().nullable(),
+  /** How long the last attempt took, in milliseconds. */
+  response_time_ms: z.number().int().nullable(),
+  /** Why the last attempt failed, or null. */
+  last_error: z.string().nullable(),
+  /** When the next attempt is due (null once the delivery has ended). */
+  next_attempt_at: TimestampSchema.nullable(),
+  created_at: TimestampSchema,
+});
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
+
+/** A webhook's deliveries, newest first; `status` keeps those in one state. */
+export const DeliveryListQuerySchema = queryOf(
+  PageInputSchema.extend({
+    status: z
+      .enum(DELIVERY_STATUSES, { errorMap: () => ({ message: 'Must be pending, succeeded or failed.' }) })
+      .optional(),
+  }),
+);
+
+export const DeliveryParamsSchema = IdParamsSchema.extend({
+  delivery_id: z.string().regex(/^\d+$/).pipe(IdSchema),
+});

@@ -3,6 +3,7 @@
  *
  * REST: `createClient({ baseUrl })`, typed end to end by the shared contract (bundled into this package).
  * tRPC: `createTrpcClient({ client })` from `@ccm/sdk/trpc`, its own entry point (only it loads @trpc/client).
+ * Webhooks: `verifyWebhook(secret, headers, rawBody)`, the typed payload of a signed delivery.
  */
 
 export type {
@@ -28,6 +29,8 @@ export type {
   Role,
   TokenPair,
   User,
+  WebhookPayload,
+  WebhookPing,
 } from '@ccm/contract';
 /** The ts-rest contract of the API, for ts-rest tooling of your own (react-query, msw mocks...). */
 export { contract } from '@ccm/contract';
@@ -69,3 +72,9 @@ export type {
   WithEtag,
   WriteOptions,
 } from './types.js';
+export {
+  verifyWebhook,
+  type WebhookHeaders,
+  WebhookVerificationError,
+  type WebhookVerificationErrorCode,
+} from './webhooks.js';

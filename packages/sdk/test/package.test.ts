@@ -178,6 +178,8 @@ describe('the packed SDK', () => {
       count: 1,
       missing,
       trpc: 'esm@example.com',
+      streamed: 'customer.created true',
+      webhook: 'ping',
     });
     expect(JSON.parse(cjs.stdout)).toEqual({
       format: 'cjs',
@@ -186,6 +188,8 @@ describe('the packed SDK', () => {
       count: 1,
       missing,
       trpc: 'cjs@example.com',
+      streamed: 'customer.created true',
+      webhook: 'ping',
       restLoadsTrpc: false,
     });
   }, 60_000);

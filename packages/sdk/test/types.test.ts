@@ -11,14 +11,19 @@ import {
   type Contract,
   type Customer,
   createClient,
+  type Event,
   type Page,
   type PagedArray,
   type RouteInput,
   type User,
+  verifyWebhook,
+  type WebhookPayload,
   type WithEtag,
 } from '../src/index.js';
+import type { CcmTrpcClient } from '../src/trpc.js';
 
 declare const ccm: CcmClient;
+declare const trpc: CcmTrpcClient;
 
 // Typed only: these functions are never called.
 function typeChecks() {
@@ -69,6 +74,18 @@ function typeChecks() {
   ccm.contacts.iterate({ page: 2 });
   // @ts-expect-error: no such field on a contact.
   ccm.contacts.get({ params: { id: 1 } }).then((c) => c.phone);
+
+  // A webhook's payload, an event or a ping; the live stream's events, each with its id.
+  expectTypeOf(verifyWebhook('whsec_', {}, '')).toEqualTypeOf<WebhookPayload>();
+  trpc.events.onChange.subscribe(
+    { after: '12', types: ['contact.created'] },
+    { onData: (event) => expectTypeOf(event).toEqualTypeOf<{ id: string; data: Event }>() },
+  );
+  trpc.events.onChange.subscribe(undefined, {});
+  // @ts-expect-error: an event type the contract does not know.
+  trpc.events.onChange.subscribe({ types: ['contact.exploded'] }, {});
+  // @ts-expect-error: a cursor is text (a `next_cursor`, or an event's id).
+  trpc.events.onChange.subscribe({ after: 12 }, {});
 
   // The raw ts-rest client: every status, discriminated by `status`.
   ccm.raw.contacts.get({ params: { id: '1' } }).then((res) => {

@@ -1,5 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Dialect } from './connection.js';
+import type { NumberedEvent } from './deliveries.js';
 import { asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
@@ -47,6 +48,42 @@ function eventRecord(r: Row): EventRecord {
   };
 }
 
+type Write = (uow: UnitOfWork, sql: string, replacements: unknown[]) => Promise<unknown>;
+
+/**
+ * Numbers the committed events that have no sequence yet, in the order they were inserted, after every number
+ * given before: one sequencer at a time (the sequencer row's lock; SQLite's writers take turns). An event that
+ * commits later gets a later number, so a reader past a number never misses an event. Answers the events
+ * numbered.
+ */
+async function sequence(read: Reader, write: Write, dialect: Dialect, uow: UnitOfWork): Promise<NumberedEvent[]> {
+  const lock = dialect === 'sqlite' ? '' : ' FOR UPDATE';
+  const [state] = await read.selectIn(uow, `SELECT last_sequence FROM event_sequencer WHERE id = 1${lock}`, []);
+  const rows = await read.selectIn(
+    uow,
+    `SELECT id, event_id, type, subject_type, subject_id FROM events WHERE sequence IS NULL
+     ORDER BY id ${limitSql(SEQUENCE_BATCH)}`,
+    [],
+  );
+  if (rows.length === 0) return [];
+  const last = asNumber(state?.last_sequence ?? 0);
+  const ids = rows.map((r) => asNumber(r.id));
+  // One statement: the new number of each id is its place in this batch.
+  const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+  await write(uow, `UPDATE events SET sequence = CASE id ${cases} END WHERE id IN (${ids.map(() => '?').join(', ')})`, [
+    ...ids.flatMap((id, i) => [id, last + i + 1]),
+    ...ids,
+  ]);
+  await write(uow, 'UPDATE event_sequencer SET last_sequence = ? WHERE id = 1', [last + ids.length]);
+  return rows.map((r, i) => ({
+    row: ids[i]!,
+    sequence: last + i + 1,
+    eventId: r.event_id as string,
+    type: r.type as string,
+    subject: { type: r.subject_type as string, id: asNumber(r.subject_id) },
+  }));
+}
+
 export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect) {
   const write = (uow: UnitOfWork, sql: string, replacements: unknown[]) =>
     sequelize.query(sql, { replacements, transaction: asTransaction(uow), type: QueryTypes.UPDATE });
@@ -79,31 +116,17 @@ export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect)
       return rows.length > 0;
     },
 
-    /**
-     * Numbers the committed events that have no sequence yet, in the order they were inserted, after every number
-     * given before: one sequencer at a time (the sequencer row's lock; SQLite's writers take turns). An event that
-     * commits later gets a later number, so a reader past a number never misses an event. Answers how many.
-     */
-    async sequence(uow: UnitOfWork): Promise<number> {
-      const lock = dialect === 'sqlite' ? '' : ' FOR UPDATE';
-      const [state] = await read.selectIn(uow, `SELECT last_sequence FROM event_sequencer WHERE id = 1${lock}`, []);
-      const rows = await read.selectIn(
+    sequence: (uow: UnitOfWork) => sequence(read, write, dialect, uow),
+
+    /** Events by their rows, in the caller's unit of work (a delivery's body). */
+    async byRows(uow: UnitOfWork, rows: number[]): Promise<Map<number, EventRecord>> {
+      if (rows.length === 0) return new Map();
+      const found = await read.selectIn(
         uow,
-        `SELECT id FROM events WHERE sequence IS NULL ORDER BY id ${limitSql(SEQUENCE_BATCH)}`,
-        [],
+        `SELECT id, ${SELECT.slice('SELECT '.length)} WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        rows,
       );
-      if (rows.length === 0) return 0;
-      const last = asNumber(state?.last_sequence ?? 0);
-      const ids = rows.map((r) => asNumber(r.id));
-      // One statement: the new number of each id is its place in this batch.
-      const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
-      await write(
-        uow,
-        `UPDATE events SET sequence = CASE id ${cases} END WHERE id IN (${ids.map(() => '?').join(', ')})`,
-        [...ids.flatMap((id, i) => [id, last + i + 1]), ...ids],
-      );
-      await write(uow, 'UPDATE event_sequencer SET last_sequence = ? WHERE id = 1', [last + ids.length]);
-      return ids.length;
+      return new Map(found.map((r) => [asNumber(r.id), eventRecord(r)]));
     },
 
     /** The events after `after` in sequence order, of these types (all when empty). */
@@ -116,12 +139,15 @@ export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect)
       return rows.map(eventRecord);
     },
 
-    /** Removes up to `limit` numbered events that occurred before `before`, oldest first; answers how many. */
-    async prune(before: Date, limit: number, uow: UnitOfWork): Promise<number> {
+    /**
+     * Removes up to `limit` numbered events that occurred before `before`, oldest first, and before `keepFrom` (the
+     * first event a pending delivery still needs); answers how many.
+     */
+    async prune(before: Date, keepFrom: number | undefined, limit: number, uow: UnitOfWork): Promise<number> {
       const rows = await read.selectIn(
         uow,
-        `SELECT id FROM events WHERE occurred_at < ? AND sequence IS NOT NULL ORDER BY id ${limitSql(limit)}`,
-        [before],
+        `SELECT id FROM events WHERE occurred_at < ? AND sequence IS NOT NULL AND id < ? ORDER BY id ${limitSql(limit)}`,
+        [before, keepFrom ?? Number.MAX_SAFE_INTEGER],
       );
       if (rows.length === 0) return 0;
       await write(

@@ -3,6 +3,7 @@ import { connectionOptions, type Database, type DatabaseOptions, openDatabase } 
 import { type ContactsRepo, contactsRepo } from './contacts/index.js';
 import { type CountersRepo, countersRepo } from './counters.js';
 import { type CustomersRepo, customersRepo } from './customers.js';
+import { type DeliveriesRepo, deliveriesRepo } from './deliveries.js';
 import { type EventsRepo, eventsRepo } from './events.js';
 import { type IdempotencyRepo, idempotencyRepo } from './idempotency.js';
 import { counted, inFlight } from './in-flight.js';
@@ -26,6 +27,7 @@ export type {
 } from './contacts/index.js';
 export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
+export type { AttemptResult, DeliveryRecord, DeliveryStatus, NumberedEvent } from './deliveries.js';
 export { isUnavailable, violatedColumns } from './errors.js';
 export type { EventRecord, NewEvent } from './events.js';
 export type { KeyedRequest, KeyId } from './idempotency.js';
@@ -55,6 +57,8 @@ export interface Store {
   events: EventsRepo;
   /** Webhook endpoints (migration 0008). */
   webhooks: WebhooksRepo;
+  /** Webhook deliveries (migration 0009). */
+  deliveries: DeliveriesRepo;
   /** Bulk inserts for synthetic data (`pnpm cli seed`), not used by the services. */
   seed: SeedRepo;
   transaction<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T>;
@@ -90,6 +94,7 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
     idempotency: counted(idempotencyRepo(sequelize, read, db.dialect), calls),
     events: counted(eventsRepo(sequelize, read, db.dialect), calls),
     webhooks: counted(webhooksRepo(sequelize, read), calls),
+    deliveries: counted(deliveriesRepo(sequelize, read, db.dialect), calls),
     seed: seedRepo(sequelize),
     transaction,
     ping: () => transaction((uow) => readiness(sequelize).touch(uow)),

@@ -8,6 +8,7 @@ import * as accounts from './migrations/0005-accounts.js';
 import * as versions from './migrations/0006-versions-idempotency.js';
 import * as events from './migrations/0007-events.js';
 import * as webhooks from './migrations/0008-webhooks.js';
+import * as deliveries from './migrations/0009-webhook-deliveries.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -19,6 +20,7 @@ const migrations = [
   { name: '0006-versions-idempotency', ...versions },
   { name: '0007-events', ...events },
   { name: '0008-webhooks', ...webhooks },
+  { name: '0009-webhook-deliveries', ...deliveries },
 ];
 
 export function migrator(sequelize: Sequelize) {

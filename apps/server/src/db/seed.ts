@@ -1,7 +1,8 @@
-import { QueryTypes, Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import type { ContactValues } from './contacts/index.js';
 import type { CustomerValues } from './customers.js';
+import { asTransaction, inTransaction } from './transaction.js';
 
 /** Rows as the seed writes them: ids given, so that codes and contacts can refer to them. */
 export type SeedCustomer = CustomerValues & { id: number; customerId: string; createdAt: Date };
@@ -73,11 +74,15 @@ async function count(sequelize: Sequelize, name: string) {
   return Number(row?.n ?? 0);
 }
 
-/** Customers, then contacts (which may refer to them), in one transaction. */
+/**
+ * Customers, then contacts (which may refer to them), in one transaction, which takes its turn with the other
+ * writers of the process (a server's deliverer, in tests that seed a running server).
+ */
 async function insert(sequelize: Sequelize, customers: SeedCustomer[], contacts: SeedContact[]) {
   const { text, bool, stamp } = literals(sequelize);
   const sqlite = sequelize.getDialect() === 'sqlite';
-  await sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, async (t) => {
+  await inTransaction(sequelize, async (uow) => {
+    const t = asTransaction(uow);
     // A larger page cache for this connection (Sequelize opens one per SQLite transaction): the index pages of a
     // big table then stay in memory between statements.
     if (sqlite) await sequelize.query('PRAGMA cache_size = -262144', { transaction: t });

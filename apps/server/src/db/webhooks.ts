@@ -13,6 +13,8 @@ export interface WebhookRecord {
   previousSecretUntil: Date | null;
   isActive: boolean;
   disabledReason: string | null;
+  /** When its deliveries began to fail, with no success since; null when the last one succeeded. */
+  failingSince: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,7 +22,7 @@ export interface WebhookRecord {
 export type WebhookValues = Pick<WebhookRecord, 'url' | 'events' | 'description' | 'isActive'>;
 
 const SELECT = `SELECT id, url, events, description, secret, previous_secret, previous_secret_until, is_active,
-  disabled_reason, created_at, updated_at FROM webhooks`;
+  disabled_reason, failing_since, created_at, updated_at FROM webhooks`;
 
 function webhookRecord(r: Row): WebhookRecord {
   return {
@@ -33,8 +35,53 @@ function webhookRecord(r: Row): WebhookRecord {
     previousSecretUntil: r.previous_secret_until == null ? null : asDate(r.previous_secret_until),
     isActive: asBoolean(r.is_active),
     disabledReason: (r.disabled_reason as string | null) ?? null,
+    failingSince: r.failing_since == null ? null : asDate(r.failing_since),
     createdAt: asDate(r.created_at),
     updatedAt: asDate(r.updated_at),
+  };
+}
+
+type Write = (uow: UnitOfWork, sql: string, replacements: unknown[]) => Promise<unknown>;
+
+/** What deliveries tell of their webhooks: working, failing since when, or given up. */
+function health(read: Reader, write: Write) {
+  return {
+    /** A delivery to these webhooks succeeded: none of them is failing any more. */
+    async succeeded(ids: number[], uow: UnitOfWork): Promise<void> {
+      if (ids.length === 0) return;
+      await write(
+        uow,
+        `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
+        ids,
+      );
+    },
+
+    /**
+     * Deliveries to these webhooks failed (and none succeeded) at `now`: they are failing from now, unless already;
+     * those failing since before `disableBefore` are disabled, with `reason`. Answers the ids disabled.
+     */
+    async failed(ids: number[], now: Date, disableBefore: Date, reason: string, uow: UnitOfWork): Promise<number[]> {
+      if (ids.length === 0) return [];
+      const list = ids.map(() => '?').join(', ');
+      await write(uow, `UPDATE webhooks SET failing_since = ? WHERE failing_since IS NULL AND id IN (${list})`, [
+        now,
+        ...ids,
+      ]);
+      const stale = await read.selectIn(
+        uow,
+        `SELECT id FROM webhooks WHERE is_active = ? AND failing_since < ? AND id IN (${list})`,
+        [true, disableBefore, ...ids],
+      );
+      const disabled = stale.map((r) => asNumber(r.id));
+      if (disabled.length > 0) {
+        await write(
+          uow,
+          `UPDATE webhooks SET is_active = ?, disabled_reason = ?, updated_at = ? WHERE id IN (${disabled.map(() => '?').join(', ')})`,
+          [false, reason, now, ...disabled],
+        );
+      }
+      return disabled;
+    },
   };
 }
 
@@ -44,6 +91,7 @@ export function webhooksRepo(sequelize: Sequelize, read: Reader) {
   const rowLock = sequelize.getDialect() === 'sqlite' ? '' : ' FOR UPDATE';
 
   return {
+    ...health(read, write),
     async page(limit: number, offset: number) {
       const [rows, [count]] = await Promise.all([
         read.select(`${SELECT} ORDER BY id ${limitSql(limit)} OFFSET ?`, [offset]),
@@ -83,7 +131,7 @@ export function webhooksRepo(sequelize: Sequelize, read: Reader) {
       await write(
         uow,
         `UPDATE webhooks SET url = ?, events = ?, description = ?, secret = ?, previous_secret = ?,
-         previous_secret_until = ?, is_active = ?, disabled_reason = ?, updated_at = ? WHERE id = ?`,
+         previous_secret_until = ?, is_active = ?, disabled_reason = ?, failing_since = ?, updated_at = ? WHERE id = ?`,
         [
           w.url,
           JSON.stringify(w.events),
@@ -93,11 +141,19 @@ export function webhooksRepo(sequelize: Sequelize, read: Reader) {
           w.previousSecretUntil,
           w.isActive,
           w.disabledReason,
+          w.failingSince,
           updatedAt,
           w.id,
         ],
       );
       return { ...w, updatedAt };
+    },
+
+    /** Webhooks by id, in the caller's unit of work (the deliverers' claim). */
+    async byIds(ids: number[], uow: UnitOfWork): Promise<Map<number, WebhookRecord>> {
+      if (ids.length === 0) return new Map();
+      const rows = await read.selectIn(uow, `${SELECT} WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+      return new Map(rows.map((r) => [asNumber(r.id), webhookRecord(r)]));
     },
 
     async remove(id: number, uow: UnitOfWork): Promise<boolean> {

@@ -15,8 +15,17 @@ import { requestId } from './requestId.js';
 import { restRouter } from './rest.js';
 import { corsFor, requestTimeout, securityHeaders } from './security.js';
 
-/** `selfUrl`: this server's address once it listens, the origin of absolute links without PUBLIC_URL (links.ts). */
-export function createApp(services: Services, config: Config, logger: Logger, selfUrl: () => string): Express {
+/**
+ * `selfUrl`: this server's address once it listens, the origin of absolute links without PUBLIC_URL (links.ts);
+ * `closing`: aborted when the server shuts down, which ends the open tRPC subscriptions.
+ */
+export function createApp(
+  services: Services,
+  config: Config,
+  logger: Logger,
+  selfUrl: () => string,
+  closing?: AbortSignal,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   // JSON answers are small and mostly unique; hashing each one for an ETag costs more than it saves.
@@ -51,7 +60,7 @@ export function createApp(services: Services, config: Config, logger: Logger, se
   });
 
   // The same operations over tRPC (src/trpc): same services, access, validation and error codes.
-  app.use('/trpc', ...trpcEndpoint(services, { bodyLimit: config.bodyLimit, logger }));
+  app.use('/trpc', ...trpcEndpoint(services, { bodyLimit: config.bodyLimit, logger, closing }));
   // The files of the docs page (the page itself is a contract route).
   app.use('/api/docs', docsAssets());
   app.use(notFoundHandler);

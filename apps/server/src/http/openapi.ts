@@ -26,6 +26,10 @@ import {
   TokenPairSchema,
   UserEventSchema,
   UserSchema,
+  WebhookDeliverySchema,
+  WebhookPayloadSchema,
+  WebhookPingSchema,
+  WebhookSchema,
 } from '@ccm/contract';
 import { type AppRoute, initContract } from '@ts-rest/core';
 import { generateOpenApi } from '@ts-rest/open-api';
@@ -96,6 +100,10 @@ const NAMED: Array<[string, ZodTypeAny, Mode]> = [
   ['CustomerEvent', CustomerEventSchema, 'output'],
   ['ContactEvent', ContactEventSchema, 'output'],
   ['UserEvent', UserEventSchema, 'output'],
+  ['WebhookPing', WebhookPingSchema, 'output'],
+  ['WebhookPayload', WebhookPayloadSchema, 'output'],
+  ['Webhook', WebhookSchema, 'output'],
+  ['WebhookDelivery', WebhookDeliverySchema, 'output'],
   ['LoginRequest', LoginRequestSchema, 'input'],
   ['RefreshRequest', RefreshRequestSchema, 'input'],
   ['ContactCreate', ContactCreateSchema, 'input'],
@@ -111,6 +119,50 @@ const ACCESS_TEXT: Record<RouteMetadata['access'], string> = {
   read: 'Access: read (any signed-in user).',
   write: 'Access: write (admin or staff; a viewer gets 403).',
   admin: 'Access: admin only.',
+};
+
+const signedHeader = (name: string, description: string) => ({
+  name,
+  in: 'header',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+
+/**
+ * What a webhook's endpoint receives (OpenAPI 3.0 has no `webhooks` section: `x-webhooks`, which Redoc and others
+ * read). docs/api.md, "Webhooks", says the rest.
+ */
+const X_WEBHOOKS = {
+  event: {
+    post: {
+      summary: 'A change, or a ping, sent to a webhook endpoint',
+      description:
+        'Signed as the Standard Webhooks specification says. Answer any 2xx within 10 s (WEBHOOK_TIMEOUT_MS); ' +
+        'anything else, a redirect included, is retried with the same `webhook-id` (about 5 s, 5 min, 30 min, 2 h, ' +
+        '5 h, 10 h, 10 h). Events of one record come in `sequence` order.',
+      tags: ['webhooks'],
+      parameters: [
+        signedHeader(
+          'webhook-id',
+          'The event id (`evt_…`, `msg_…` for a ping): the same on every attempt; deduplicate on it.',
+        ),
+        signedHeader(
+          'webhook-timestamp',
+          'When this attempt was sent, in Unix seconds; refuse one more than 5 minutes off.',
+        ),
+        signedHeader(
+          'webhook-signature',
+          '`v1,<base64 HMAC-SHA256 of "id.timestamp.body" with the secret>`; during a rotation two, space-separated.',
+        ),
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookPayload' } } },
+      },
+      responses: { '200': { description: 'Received (any 2xx will do).' } },
+    },
+  },
 };
 
 /** One zod schema through the same converter as the contract (a one-route probe: its converter is not exported). */
@@ -322,6 +374,7 @@ function buildOpenApiDocument(operationOf: (route: AppRoute) => AnyOperation) {
     info: INFO,
     tags: TAGS,
     paths,
+    'x-webhooks': X_WEBHOOKS,
     components: {
       securitySchemes: {
         bearerAuth: {

@@ -9,7 +9,7 @@ import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
 
 type Handler = (args: {
-  params?: { id?: number };
+  params?: Record<string, number>;
   query?: object;
   body?: unknown;
   req: Request;
@@ -20,11 +20,11 @@ type Handler = (args: {
 }>;
 
 /**
- * One REST input, as the operation takes it: the path id, the query and the body, together, each only where the
+ * One REST input, as the operation takes it: the path ids, the query and the body, together, each only where the
  * route declares it (ts-rest passes an undeclared query through unparsed: it must not reach the operation).
  */
 const inputOf = (rpc: Rpc, { params, query, body }: Parameters<Handler>[0]) => ({
-  ...(params?.id !== undefined ? { id: params.id } : {}),
+  ...params,
   ...(rpc.parts.query ? query : {}),
   ...(rpc.parts.body && body && typeof body === 'object' && !Array.isArray(body) ? body : {}),
 });

@@ -24,6 +24,9 @@ export const withActor = <T>(actor: EventActor, requestId: string | null, call: 
 /** Fields that move with every change (or are derived from others): left out of an update's changes. */
 const UNCHANGING = new Set(['updated_at', 'version', 'contact_info', 'full_name']);
 
+/** The changes of a password change: that it changed, never a value (nor a hash). */
+export const SECRET_CHANGE = { password: { before: '[redacted]', after: '[redacted]' } };
+
 /** The fields of an update whose values differ, with both values. */
 export function changesOf(before: object, after: object): Record<string, { before: unknown; after: unknown }> {
   const changes: Record<string, { before: unknown; after: unknown }> = {};
@@ -50,7 +53,7 @@ export function eventOf(type: EventType, subject: Subject, object: object, chang
 }
 
 /** An event row as the contract's event; its data is what a service wrote from the contract's shapes. */
-function eventDto(e: EventRecord): Event {
+export function eventDto(e: EventRecord): Event {
   return {
     id: e.eventId,
     sequence: e.sequence,
@@ -67,11 +70,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How often a long poll looks again. */
 const POLL_MS = 200;
 
+/**
+ * Numbers the committed events that have none yet (most calls find none), and makes their webhook deliveries in
+ * the same transaction: no numbered event misses its deliveries. Before a read of the feed or a history, and by
+ * the deliverers (services/deliveries). Answers how many it numbered.
+ */
+export async function sequenceEvents(store: Store): Promise<number> {
+  if (!(await store.events.unsequenced())) return 0;
+  return store.transaction(async (t) => {
+    const numbered = await store.events.sequence(t);
+    if (numbered.length > 0) await store.deliveries.enqueue(t, numbered, new Date());
+    return numbered.length;
+  });
+}
+
 export function eventsService(store: Store, settings: { maxWaitMs: number; retentionDays?: number }) {
-  /** Numbers the committed events that have none yet, before a read (most reads find none to number). */
-  const sequenced = async () => {
-    if (await store.events.unsequenced()) await store.transaction((t) => store.events.sequence(t));
-  };
+  const sequenced = () => sequenceEvents(store);
 
   return {
     /** The feed after a cursor, in sequence order; with `wait`, until an event comes or the wait is over. */
@@ -92,7 +106,9 @@ export function eventsService(store: Store, settings: { maxWaitMs: number; reten
     async prune(limit: number): Promise<number> {
       if (settings.retentionDays === undefined) return 0;
       const before = new Date(Date.now() - settings.retentionDays * 24 * 60 * 60 * 1000);
-      return store.transaction((t) => store.events.prune(before, limit, t));
+      return store.transaction(async (t) =>
+        store.events.prune(before, await store.deliveries.oldestNeededEvent(t), limit, t),
+      );
     },
 
     /** A record's events, newest first (after it is deleted too); a record that never was is a 404. */

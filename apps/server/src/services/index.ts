@@ -4,6 +4,7 @@ import { ACCOUNT_STATE_TTL_MS, accountStates, noUserChanges, type UserChanges } 
 import { authService } from './auth/index.js';
 import { contactsService } from './contacts/index.js';
 import { customersService } from './customers/index.js';
+import { deliveriesService } from './deliveries/index.js';
 import { asAppError } from './errors.js';
 import { eventsService } from './events.js';
 import { type IdempotencySettings, idempotency } from './idempotency.js';
@@ -49,6 +50,7 @@ export function createServices(store: Store, settings: ServiceSettings) {
     customers: customersService(store, settings),
     users: usersService(store, accounts),
     webhooks: webhooksService(store, { allowPrivateNetworks: settings.webhookAllowPrivateNetworks ?? false }),
+    deliveries: deliveriesService(store),
     events: eventsService(store, { maxWaitMs: settings.maxEventWaitMs, retentionDays: settings.eventsRetentionDays }),
     /** Idempotency-Key: one run per user and key, its answer stored with its change. */
     idempotency: idempotency(store, settings.idempotency),

@@ -67,6 +67,7 @@ export function webhooksService(store: Store, settings: { allowPrivateNetworks: 
           isActive: patch.is_active ?? w.isActive,
           // Enabled again by hand: the server's reason for disabling it no longer stands.
           disabledReason: patch.is_active === true ? null : w.disabledReason,
+          failingSince: patch.is_active === true ? null : w.failingSince,
         };
         const secret = patch.rotate_secret ? newSecret() : undefined;
         if (secret) {

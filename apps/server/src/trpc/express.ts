@@ -12,10 +12,13 @@ import type { Context } from './types.js';
 /**
  * The tRPC endpoint, to mount at `/trpc`: one procedure per request (no batching, so that one request is one
  * call for the rate limit, as in REST), `GET /trpc/<procedure>?input=<json>` for queries, `POST` with a JSON
- * body for mutations. The body is read by REST's rules (JSON only, the size limit); a refusal is answered by
- * tRPC, in its error format.
+ * body for mutations, `GET` for a subscription's server-sent events. The body is read by REST's rules (JSON
+ * only, the size limit); a refusal is answered by tRPC, in its error format. `closing` ends the subscriptions.
  */
-export function trpcEndpoint(services: Services, options: { bodyLimit: string; logger: Logger }): RequestHandler[] {
+export function trpcEndpoint(
+  services: Services,
+  options: { bodyLimit: string; logger: Logger; closing?: AbortSignal },
+): RequestHandler[] {
   const { logger } = options;
   const parsers = jsonBody(options.bodyLimit);
   const bodyErrors = new WeakMap<object, unknown>();
@@ -31,9 +34,9 @@ export function trpcEndpoint(services: Services, options: { bodyLimit: string; l
   };
 
   const handler = createExpressMiddleware({
-    router: createAppRouter(services),
+    router: createAppRouter(services, { closing: options.closing }),
     allowBatching: false,
-    createContext: ({ req, res }): Context => {
+    createContext: ({ req, res, info }): Context => {
       if (bodyErrors.has(req)) {
         const err = bodyErrors.get(req);
         const appError = toAppError(err);
@@ -41,6 +44,7 @@ export function trpcEndpoint(services: Services, options: { bodyLimit: string; l
       }
       return {
         authorization: req.headers.authorization,
+        connectionToken: info.connectionParams?.token,
         address: req.ip,
         requestId: requestIdOf(res),
         ifMatch: req.get('if-match'),

@@ -1,38 +1,14 @@
 import { contract, type RouteMetadata, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
-import { initTRPC } from '@trpc/server';
-import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeep } from '../http/body.js';
 import { operationAt, perform, setAt } from '../operations.js';
-import { AppError, type Paged, type Services } from '../services/index.js';
-import { asTRPCError, errorFormatter } from './errors.js';
+import type { Paged, Services } from '../services/index.js';
+import { errors, t } from './builder.js';
+import { eventStream } from './event-stream.js';
 import type { AppRouter } from './router.js';
 import type { Context } from './types.js';
 
 // The tRPC adapter: every route of the contract as a procedure, made from the contract (its input, output and
 // access: @ccm/contract's rpc.ts) and the operation table (its service call: operations.ts). Nothing here is
-// written per operation.
-
-const t = initTRPC.context<Context>().meta<RouteMetadata>().create({ errorFormatter, isDev: false });
-
-/** Outermost around every call: whatever it ends with becomes the TRPCError of its service error code. */
-const errors = t.middleware(async ({ next, getRawInput }) => {
-  const result = await next({
-    // tRPC parses a query's `input` parameter itself: invalid or too deeply nested JSON there is the caller's
-    // error, as in a body (http/body.ts), not a 500.
-    getRawInput: () =>
-      getRawInput().then(
-        (input) => {
-          if (nestsDeeperThan(input, MAX_JSON_DEPTH)) throw tooDeep();
-          return input;
-        },
-        (err: unknown) => {
-          if (!(err instanceof SyntaxError)) throw err;
-          throw new AppError('validation', 'Malformed JSON in the input.', { non_field_errors: [err.message] });
-        },
-      ),
-  });
-  if (!result.ok) throw asTRPCError(result.error);
-  return result;
-});
+// written per operation; the one subscription, events.onChange, is beside them (event-stream.ts).
 
 /** An operation's result as the procedure answers it: a list as a numbered page (with its cursors, if any). */
 function answer(rpc: Rpc, result: unknown) {
@@ -45,9 +21,10 @@ function answer(rpc: Rpc, result: unknown) {
 
 /**
  * The tRPC router over the services. Its type, AppRouter (router.ts), is derived from the contract alone, so
- * that clients are typed without the server's code.
+ * that clients are typed without the server's code. `closing` aborts when the server shuts down: the open
+ * event streams end then (their clients reconnect elsewhere), so that they do not hold the shutdown.
  */
-export function createAppRouter(services: Services): AppRouter {
+export function createAppRouter(services: Services, options: { closing?: AbortSignal } = {}): AppRouter {
   const record: Record<string, unknown> = {};
   for (const entry of routeEntries(contract)) {
     const { name, route } = entry;
@@ -70,5 +47,6 @@ export function createAppRouter(services: Services): AppRouter {
     const built = rpc.kind === 'query' ? procedure.query(resolve) : procedure.mutation(resolve);
     setAt(record, name, built);
   }
+  setAt(record, 'events.onChange', eventStream(services, options.closing));
   return t.router(record as never) as unknown as AppRouter;
 }

@@ -7,6 +7,11 @@ import type { TRPC_ERROR_CODE_KEY, TRPCErrorShape } from '@trpc/server';
 export interface Context {
   /** The Authorization header as sent (`Bearer <access token>`); verified only where the access needs it. */
   authorization?: string;
+  /**
+   * The `token` of the connection params (`?connectionParams={"token":…}`), which only the subscriptions read, in
+   * want of an Authorization header: a browser's EventSource cannot send one.
+   */
+  connectionToken?: string;
   /** The client's address as Express sees it (`trust proxy`), for the rate limits. */
   address?: string;
   /** This request's `X-Request-Id`. */

@@ -63,8 +63,13 @@ export function operations(baseUrl: string, token?: string) {
       });
       return answer(res, adapter);
     }
-    const { id, ...rest } = (input ?? {}) as { id?: unknown };
-    const path = route.path.replace(':id', String(id));
+    // The path's ids (`:id`, `:delivery_id`) come out of the input; the rest is the query or the body.
+    const rest = { ...((input ?? {}) as Record<string, unknown>) };
+    const path = route.path.replace(/:(\w+)/g, (_, name: string) => {
+      const value = rest[name];
+      delete rest[name];
+      return String(value);
+    });
     const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
     const search = route.method === 'GET' ? new URLSearchParams(rest as Record<string, string>).toString() : '';
     const res = await fetch(`${baseUrl}${path}${search ? `?${search}` : ''}`, {

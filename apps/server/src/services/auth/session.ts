@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LoginRequest, PasswordChange, TokenPair, User as UserDto } from '@ccm/contract';
 import type { Principal } from '../access.js';
-import { userDto } from '../dto.js';
+import { userAccountDto, userDto } from '../dto.js';
 import { unauthenticated, validationError } from '../errors.js';
+import { eventOf, SECRET_CHANGE } from '../events.js';
 import { decoyHash, hashPassword, verifyPassword } from '../passwords.js';
 import { type AuthDeps, BAD_CREDENTIALS, BAD_REFRESH, BAD_TOKEN, recordRefresh, signPair } from './tokens.js';
 
@@ -89,6 +90,8 @@ export async function changePassword(deps: AuthDeps, principal: { userId: number
     if (!locked?.isActive) return undefined;
     const updated = await store.users.update(locked, { passwordHash }, t, true);
     await store.refreshTokens.revokeUser(locked.id, t);
+    const object = userAccountDto(updated);
+    await store.events.append(t, [eventOf('user.updated', { type: 'user', id: locked.id }, object, SECRET_CHANGE)]);
     return { user: updated, jti: await recordRefresh(deps, updated, randomUUID(), t) };
   });
   if (!issued) throw unauthenticated(BAD_CREDENTIALS);
