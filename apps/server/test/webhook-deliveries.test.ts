@@ -25,6 +25,8 @@ beforeAll(async () => {
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     WEBHOOK_RETRY_SCHEDULE: '0.1,0.1,0.1',
     WEBHOOK_TIMEOUT_MS: '1000',
+    // 7.2 s: the other tests' failures end well within it.
+    WEBHOOK_DISABLE_AFTER_HOURS: '0.002',
   });
 });
 afterAll(async () => {
@@ -172,6 +174,35 @@ describe.each(ADAPTERS)('the delivery routes through %s', (adapter) => {
       const res = await operations(t.url, token).call(adapter, 'webhooks.test', { id });
       expect(res.status).toBe(403);
     }
+  });
+});
+
+describe('an endpoint that keeps failing', () => {
+  it('is disabled after WEBHOOK_DISABLE_AFTER_HOURS, says why, and is sent to again once enabled by hand', async () => {
+    const path = '/down';
+    let up = false;
+    answers.set(path, () => ({ status: up ? 200 : 500 }));
+    const { id } = await register(path, ['user.created']);
+    const until = Date.now() + 30_000;
+    let hook = (await admin().rest('webhooks.get', { id })).data;
+    while (hook.is_active) {
+      expect(Date.now()).toBeLessThan(until);
+      await admin().rest('webhooks.test', { id });
+      await new Promise((r) => setTimeout(r, 500));
+      hook = (await admin().rest('webhooks.get', { id })).data;
+    }
+    expect(hook.disabled_reason).toMatch(/^Every delivery failed for [\d.]+ hours; disabled at /);
+    const sent = at(path).length;
+    const waiting = await admin().rest('webhooks.test', { id });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(at(path)).toHaveLength(sent);
+
+    up = true;
+    const enabled = await admin().rest('webhooks.update', { id, is_active: true });
+    expect(enabled.data).toMatchObject({ is_active: true, disabled_reason: null });
+    await receiver.waitFor(() =>
+      at(path).some((r) => r.headers['webhook-id'] === waiting.data.event_id) ? true : undefined,
+    );
   });
 });
 

@@ -295,13 +295,21 @@ describe('users', () => {
 describe('webhooks', () => {
   it('create (the secret once), get, list, update (rotation), delete', async () => {
     const made = await ccm.webhooks.create({
-      body: { url: 'https://93.184.215.14/hook', events: ['contact.created'] },
+      body: { url: 'https://192.0.2.10/hook', events: ['contact.created'] },
     });
     expect(made.secret).toMatch(/^whsec_/);
     expect(await ccm.webhooks.get({ params: { id: made.id } })).not.toHaveProperty('secret');
     expect((await ccm.webhooks.list()).results.map((w) => w.id)).toContain(made.id);
     const rotated = await ccm.webhooks.update({ params: { id: made.id }, body: { rotate_secret: true } });
     expect(rotated.secret).not.toBe(made.secret);
+    // Inactive: the ping waits in the list instead of going out.
+    await ccm.webhooks.update({ params: { id: made.id }, body: { is_active: false } });
+    const ping = await ccm.webhooks.test({ params: { id: made.id } });
+    expect(ping).toMatchObject({ webhook_id: made.id, event_type: 'ping', status: 'pending' });
+    const listed = await ccm.webhooks.deliveries({ params: { id: made.id }, query: { status: 'pending' } });
+    expect(listed.results.map((d) => d.id)).toEqual([ping.id]);
+    const again = await ccm.webhooks.retryDelivery({ params: { id: made.id, delivery_id: ping.id } });
+    expect(again).toMatchObject({ id: ping.id, status: 'pending', attempts: 0 });
     expect(await ccm.webhooks.delete({ params: { id: made.id } })).toBeUndefined();
   });
 });

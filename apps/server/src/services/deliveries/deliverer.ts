@@ -74,7 +74,7 @@ async function record(store: Store, settings: DelivererSettings, batch: AttemptR
     await store.webhooks.succeeded([...ok], t);
     const failing = [...failed].filter((id) => !ok.has(id));
     const since = new Date(now.getTime() - settings.disableAfterMs);
-    const hours = Math.round(settings.disableAfterMs / 3600_000);
+    const hours = Number((settings.disableAfterMs / 3600_000).toPrecision(3));
     const reason = `Every delivery failed for ${hours} hours; disabled at ${now.toISOString()}.`;
     await store.webhooks.failed(failing, now, since, reason, t);
   });
