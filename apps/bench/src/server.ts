@@ -19,7 +19,11 @@ export function buildServer() {
  * processes, warnings and errors logged only, on 127.0.0.1 and a free port; rate limits off (every request
  * comes from one address and one user).
  */
-export async function startServer(db: BenchDatabase, workers: number): Promise<Service> {
+export async function startServer(
+  db: BenchDatabase,
+  workers: number,
+  env: Record<string, string> = {},
+): Promise<Service> {
   const port = await freePort();
   const runDir = path.join(dataDir, `server-${process.pid}`);
   fs.mkdirSync(runDir, { recursive: true });
@@ -48,6 +52,7 @@ export async function startServer(db: BenchDatabase, workers: number): Promise<S
       LOGIN_MAX_FAILURES: '0',
       LOGIN_MAX_FAILURES_PER_ADDRESS: '0',
       REDIS_URL: '',
+      ...env,
     },
   });
   const stop = service.stop;
