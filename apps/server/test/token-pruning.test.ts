@@ -145,3 +145,28 @@ it('removes events past EVENTS_RETENTION_DAYS, at most a batch per run, and keep
   expect(removedBy('events')).toBe(5);
   expect(await eventCount(`subject_type = 'customer' AND subject_id = ${kept}`)).toBe(1);
 });
+
+it('keeps a past-retention event while a delivery of it is pending, and prunes it once the delivery is gone', async () => {
+  const eventsOf = async (id: number) =>
+    (await raw.query(`SELECT id FROM events WHERE subject_type = 'customer' AND subject_id = ${id}`, {
+      type: QueryTypes.SELECT,
+    })) as unknown[];
+  // TEST-NET-1 (RFC 5737): routed nowhere; the delivery stays pending whether or not an attempt is under way.
+  const hook = await t.admin.post('/api/webhooks/', { url: 'https://192.0.2.10/hook', events: ['customer.created'] });
+  expect(hook.status, hook.text).toBe(201);
+  const id = (await t.staff.post('/api/customers/', customerBody())).body.data.id;
+  // Numbered, which makes its delivery; then the webhook is switched off so that it stays pending.
+  expect((await t.staff.get('/api/events/?page_size=1000')).status).toBe(200);
+  expect((await t.admin.patch(`/api/webhooks/${hook.body.data.id}/`, { is_active: false })).status).toBe(200);
+  await raw.query(
+    `UPDATE events SET occurred_at = '2001-01-01 00:00:00' WHERE subject_type = 'customer' AND subject_id = ${id}`,
+  );
+  // Two maintenance runs at least (MAINTENANCE_INTERVAL_SECONDS=1).
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(await eventsOf(id)).toHaveLength(1);
+
+  // Deleting the webhook deletes its deliveries: nothing needs the event any more.
+  expect((await t.admin.delete(`/api/webhooks/${hook.body.data.id}/`)).status).toBe(204);
+  for (let i = 0; i < 100 && (await eventsOf(id)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await eventsOf(id)).toHaveLength(0);
+});
