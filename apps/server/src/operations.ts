@@ -1,4 +1,12 @@
-import { type Contract, contract, type Nothing, type Paging, type RpcArgs, routeEntries } from '@ccm/contract';
+import {
+  type Contract,
+  contract,
+  type Nothing,
+  type Paging,
+  type RpcArgs,
+  routeEntries,
+  type SuccessDataOf,
+} from '@ccm/contract';
 import type { AppRoute } from '@ts-rest/core';
 import type { z } from 'zod';
 import { docsPage } from './http/docs.js';
@@ -27,27 +35,7 @@ export interface CallContext {
 }
 
 /** What a route's service call answers: a page for a list, nothing for a 204 or a `data: null`, else the data. */
-type DataOf<R> = R extends { responses: infer S }
-  ? 204 extends keyof S
-    ? Nothing
-    : (
-          200 extends keyof S
-            ? S[200]
-            : 201 extends keyof S
-              ? S[201]
-              : 202 extends keyof S
-                ? S[202]
-                : never
-        ) extends infer B
-      ? B extends z.ZodObject<infer Shape>
-        ? 'data' extends keyof Shape
-          ? Shape['data']
-          : B
-        : B extends { body: infer Body }
-          ? Body
-          : B
-      : never
-  : never;
+type DataOf<R> = R extends { responses: infer S } ? (204 extends keyof S ? Nothing : SuccessDataOf<R>) : never;
 type ResultOf<D> = D extends { paging: Paging; item: infer I extends z.ZodTypeAny }
   ? Paged<z.output<I>>
   : D extends z.ZodNull

@@ -131,6 +131,8 @@ type SuccessOf<R> = R extends { responses: infer S }
   : never;
 type Body<S> = S extends { contentType: string; body: infer B } ? B : S;
 type Data<S> = S extends z.ZodObject<infer Shape> ? ('data' extends keyof Shape ? Shape['data'] : S) : S;
+/** The schema of a route's success answer: the `data` of its envelope, or the whole body when it is not one. */
+export type SuccessDataOf<R> = Data<Body<SuccessOf<R>>>;
 type Out<D> = D extends { paging: 'cursor'; item: infer I extends z.ZodTypeAny }
   ? z.output<ReturnType<typeof numberedCursorPage<I>>>
   : D extends { paging: Paging; item: infer I extends z.ZodTypeAny }
@@ -142,5 +144,5 @@ type Out<D> = D extends { paging: 'cursor'; item: infer I extends z.ZodTypeAny }
         : Nothing;
 
 /** The output of the route over RPC. */
-export type RpcOutput<R> = R extends { responses: { 204: unknown } } ? Nothing : Out<Data<Body<SuccessOf<R>>>>;
+export type RpcOutput<R> = R extends { responses: { 204: unknown } } ? Nothing : Out<SuccessDataOf<R>>;
 export type RpcKindOf<R> = R extends { method: 'GET' } ? 'query' : 'mutation';

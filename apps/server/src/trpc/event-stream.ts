@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CURSOR_ERRORS, contract, EventListInputSchema, type RouteMetadata } from '@ccm/contract';
+import { contract, EventListInputSchema, type RouteMetadata } from '@ccm/contract';
 import { tracked } from '@trpc/server';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { authorize } from '../services/access.js';
 import { asAppError, type Services } from '../services/index.js';
 import { errors, t } from './builder.js';
@@ -18,11 +18,9 @@ import type { Context } from './types.js';
 /** Who may follow the stream: whoever may read the feed. */
 const META = contract.events.list.metadata as RouteMetadata;
 
-const CursorSchema = z.string().regex(/^\d{1,18}$/, CURSOR_ERRORS.invalid);
-
 /** The feed's `after` and `types`; tRPC adds `lastEventId` (the last event's sequence) when the client reconnects. */
 export const EventStreamInputSchema = EventListInputSchema.pick({ after: true, types: true })
-  .extend({ lastEventId: CursorSchema.nullish() })
+  .extend({ lastEventId: EventListInputSchema.shape.after.nullable() })
   .optional() satisfies z.ZodType<EventStreamInput, z.ZodTypeDef, EventStreamInput>;
 
 /** How many events one read of the feed takes at most. */

@@ -43,9 +43,8 @@ export function outcomeOf(
 }
 
 /** The end of a delivery whose event was pruned before it could be sent. */
-export const eventGone = (d: DeliveryRecord, at: Date): AttemptResult => ({
-  ...outcomeOf(d, { responseStatus: null, error: 'The event is past its retention.', ms: 0 }, at, {
+export const eventGone = (d: DeliveryRecord, at: Date): AttemptResult =>
+  outcomeOf(d, { responseStatus: null, error: 'The event is past its retention.', ms: 0 }, at, {
     retryScheduleMs: [],
     disableAfterMs: 0,
-  }),
-});
+  });
