@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS, operations } from './support/adapters.js';
+import { rawConnection } from './support/database.js';
 import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
 import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
@@ -31,6 +32,25 @@ async function eventsAfter(cursor: string): Promise<Ev[]> {
   const res = await t.staff.get(`/api/events/?after=${cursor}&page_size=1000`);
   expect(res.status, res.text).toBe(200);
   return res.body.data.results;
+}
+
+/**
+ * Makes the database refuse the events of requests whose id starts with `refuse-event` (a trigger on SQLite, a
+ * CHECK constraint elsewhere); answers how to undo it.
+ */
+async function refuseEvents(): Promise<() => Promise<void>> {
+  const db = rawConnection(t.databaseUrl);
+  const sqlite = t.databaseUrl.startsWith('sqlite:');
+  await db.query(
+    sqlite
+      ? `CREATE TRIGGER refuse_events BEFORE INSERT ON events WHEN NEW.request_id LIKE 'refuse-event%'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END`
+      : `ALTER TABLE events ADD CONSTRAINT refuse_events CHECK (request_id IS NULL OR request_id NOT LIKE 'refuse-event%')`,
+  );
+  return async () => {
+    await db.query(sqlite ? 'DROP TRIGGER refuse_events' : 'ALTER TABLE events DROP CONSTRAINT refuse_events');
+    await db.close();
+  };
 }
 
 const summary = (events: Ev[]) => events.map((e) => `${e.type} ${e.subject.type}:${e.subject.id}`);
@@ -135,6 +155,22 @@ describe.each(ADAPTERS)('through %s', (adapter) => {
     expect((await call('customers.create', customerBody({ username: customer.username }))).status).toBe(400);
     expect((await call('contacts.delete', { id: 2147483000 })).status).toBe(404);
     expect(await eventsAfter(start)).toEqual([]);
+  });
+
+  it('a change whose event the database refuses does not commit either', async () => {
+    const call = staff();
+    const customer = await createCustomer(t.staff);
+    const kept = await createContact(t.staff, customer.id);
+    const undo = await refuseEvents();
+    try {
+      const refused = { 'x-request-id': `refuse-event-${adapter}` };
+      expect((await call('contacts.create', contactBody(customer.id), refused)).status).toBe(500);
+      expect((await call('contacts.patch', { id: kept.id, email: `x${kept.email}` }, refused)).status).toBe(500);
+    } finally {
+      await undo();
+    }
+    const res = await t.staff.get(`/api/customers/${customer.id}/contacts/`);
+    expect(res.body.data.contacts.map((c: { email: string }) => c.email)).toEqual([kept.email]);
   });
 });
 

@@ -51,6 +51,19 @@ function verified(r: Received, secret: string) {
 }
 
 describe('a delivery', () => {
+  // First in the file: with no webhook active yet, new events are numbered only every few seconds, so the change
+  // made before the webhook is registered is numbered after it.
+  it('is made for the changes after its webhook was registered, not for one before it numbered later', async () => {
+    const path = '/registered-after';
+    const before = await createCustomer(t.staff);
+    await register(path, ['customer.created']);
+    const after = await createCustomer(t.staff);
+    const got = await receiver.waitFor(() => (at(path).length > 0 ? at(path) : undefined), 15_000);
+    const subjects = got.map((r) => (JSON.parse(r.body) as Event).subject.id);
+    expect(subjects).toEqual([after.id]);
+    expect(subjects).not.toContain(before.id);
+  });
+
   it('is signed as the Standard Webhooks reference library verifies, with the event as the feed shows it', async () => {
     const path = '/signed';
     const { secret } = await register(path, ['customer.created']);

@@ -66,7 +66,12 @@ export function connectionOptions(options: DatabaseOptions): Options & { dialect
   // InnoDB's default, REPEATABLE READ, fixes a transaction's snapshot at its first plain read: a write that
   // read a row before waiting for a lock would then compute from the old row and lose the update committed
   // meanwhile. READ COMMITTED gives each statement the newest commits, as PostgreSQL does by default.
-  const isolation = dialect === 'mariadb' ? { initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED' } : {};
+  // Several statements in one message carry a commit's trailing writes (commit.ts); every value still goes in
+  // as a parameter, never into the text.
+  const isolation =
+    dialect === 'mariadb'
+      ? { initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', multipleStatements: true }
+      : {};
   const dialectOptions = { ...isolation, ...ssl };
   const server = { ...common, dialect, ...(Object.keys(dialectOptions).length > 0 ? { dialectOptions } : {}) };
   const readUrls = options.readUrls ?? [];

@@ -33,6 +33,7 @@ export interface NumberedEvent {
   sequence: number;
   eventId: string;
   type: string;
+  occurredAt: Date;
   subject: { type: string; id: number };
 }
 
@@ -160,8 +161,10 @@ function deliveryRows(hooks: Row[], events: NumberedEvent[], now: Date): unknown
   const rows: unknown[][] = [];
   for (const hook of hooks) {
     const types = new Set(JSON.parse(hook.events as string) as string[]);
+    const since = asDate(hook.created_at).getTime();
     for (const e of events) {
-      if (!types.has('*') && !types.has(e.type)) continue;
+      // A webhook hears of the changes made after it was registered, however late they are numbered.
+      if ((!types.has('*') && !types.has(e.type)) || e.occurredAt.getTime() < since) continue;
       const { row, sequence, subject } = e;
       rows.push([hook.id, e.eventId, e.type, row, sequence, subject.type, subject.id, null, 'pending', 0, now, now]);
     }
@@ -176,7 +179,7 @@ function queue(ctx: Context) {
   return {
     /** One delivery per numbered event and active webhook that takes its type (in the numbering's transaction). */
     async enqueue(uow: UnitOfWork, events: NumberedEvent[], now: Date): Promise<number> {
-      const hooks = await read.selectIn(uow, 'SELECT id, events FROM webhooks WHERE is_active = ?', [true]);
+      const hooks = await read.selectIn(uow, 'SELECT id, events, created_at FROM webhooks WHERE is_active = ?', [true]);
       const rows = deliveryRows(hooks, events, now);
       await insert(ctx, uow, rows);
       return rows.length;

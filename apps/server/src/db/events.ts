@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { writeAtCommit } from './commit.js';
 import type { Dialect } from './connection.js';
 import type { NumberedEvent } from './deliveries.js';
 import { asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
@@ -61,7 +62,7 @@ async function sequence(read: Reader, write: Write, dialect: Dialect, uow: UnitO
   const [state] = await read.selectIn(uow, `SELECT last_sequence FROM event_sequencer WHERE id = 1${lock}`, []);
   const rows = await read.selectIn(
     uow,
-    `SELECT id, event_id, type, subject_type, subject_id FROM events WHERE sequence IS NULL
+    `SELECT id, event_id, type, occurred_at, subject_type, subject_id FROM events WHERE sequence IS NULL
      ORDER BY id ${limitSql(SEQUENCE_BATCH)}`,
     [],
   );
@@ -80,6 +81,7 @@ async function sequence(read: Reader, write: Write, dialect: Dialect, uow: UnitO
     sequence: last + i + 1,
     eventId: r.event_id as string,
     type: r.type as string,
+    occurredAt: asDate(r.occurred_at),
     subject: { type: r.subject_type as string, id: asNumber(r.subject_id) },
   }));
 }
@@ -89,8 +91,8 @@ export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect)
     sequelize.query(sql, { replacements, transaction: asTransaction(uow), type: QueryTypes.UPDATE });
 
   return {
-    /** Appends events in the caller's unit of work (the change's transaction). */
-    async append(uow: UnitOfWork, events: NewEvent[]): Promise<void> {
+    /** Appends events in the caller's unit of work (the change's transaction), sent with its commit. */
+    append(uow: UnitOfWork, events: NewEvent[]): void {
       for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
         const chunk = events.slice(start, start + ROWS_PER_INSERT);
         const params = chunk.flatMap((e) => [
@@ -106,7 +108,7 @@ export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect)
           e.data,
         ]);
         const tuples = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-        await write(uow, `INSERT INTO events ${COLUMNS} VALUES ${tuples}`, params);
+        writeAtCommit(uow, `INSERT INTO events ${COLUMNS} VALUES ${tuples}`, params);
       }
     },
 

@@ -29,6 +29,16 @@ export const releaseConnection = (sequelize: Sequelize, connection: unknown) =>
 export const connectionOf = (t: Transaction) => (t as unknown as { connection: unknown }).connection;
 export const transactionIdOf = (t: Transaction) => (t as unknown as { id: string }).id;
 
+/**
+ * Records `t` as committed, as its own commit() does after sending COMMIT, for a COMMIT sent with other statements
+ * (commit.ts): the connection goes back to the pool.
+ */
+export function finishCommitted(t: Transaction): void {
+  const inside = t as unknown as { cleanup(): void; finished?: string };
+  inside.cleanup();
+  inside.finished = 'commit';
+}
+
 /** Sequelize's logging function, to log the statements sent around it as it logs its own. */
 export function loggingOf(sequelize: Sequelize): ((sql: string) => void) | undefined {
   const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
@@ -87,10 +97,12 @@ export function checkInternals(sequelize: Sequelize): void {
   assume(typeof options === 'object' && 'logging' in options, 'sequelize.options.logging exists');
 }
 
-/** Checked inside a transaction: it carries its driver connection and its id. */
+/** Checked inside a transaction: it carries its driver connection and its id, and can clean up after a commit. */
 export function checkTransactionInternals(t: Transaction): void {
-  if (!connectionOf(t)) throw new Error('Sequelize no longer works as db/internals.ts assumes: transaction.connection');
-  if (typeof transactionIdOf(t) !== 'string') {
-    throw new Error('Sequelize no longer works as db/internals.ts assumes: transaction.id is a string');
-  }
+  const fail = (assumption: string) => {
+    throw new Error(`Sequelize no longer works as db/internals.ts assumes: ${assumption}`);
+  };
+  if (!connectionOf(t)) fail('transaction.connection');
+  if (typeof transactionIdOf(t) !== 'string') fail('transaction.id is a string');
+  if (typeof (t as unknown as { cleanup?: unknown }).cleanup !== 'function') fail('transaction.cleanup()');
 }

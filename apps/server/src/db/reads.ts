@@ -142,7 +142,7 @@ function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader 
 }
 
 /** sqlite3 binds `true` as 1 already; dates as Sequelize stores them (UTC text) so comparisons hold. */
-function sqliteValue(v: unknown) {
+export function sqliteValue(v: unknown) {
   return v instanceof Date ? `${v.toISOString().replace('T', ' ').replace('Z', '')} +00:00` : v;
 }
 

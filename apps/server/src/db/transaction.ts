@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Sequelize, Transaction } from 'sequelize';
 import { concurrencyLimit } from '../concurrency.js';
+import { commit } from './commit.js';
+import type { Dialect } from './connection.js';
+import { checkTransactionInternals } from './internals.js';
 import { inWriteTurn } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
@@ -17,7 +20,9 @@ export const asTransaction = (uow: UnitOfWork) => uow as unknown as Transaction;
 
 /** Errors after which the whole transaction can simply run again. */
 function isRetryable(err: unknown): boolean {
-  const parent = (err as { parent?: { code?: string; errno?: number } })?.parent;
+  // Sequelize wraps the driver's error; a COMMIT sent with its trailing writes (commit.ts) fails with it bare.
+  const bare = err as { parent?: { code?: string; errno?: number }; code?: string; errno?: number } | undefined;
+  const parent = bare?.parent ?? bare;
   const code = parent?.code;
   return (
     code === 'SQLITE_BUSY' ||
@@ -47,6 +52,33 @@ const commitHooks = new AsyncLocalStorage<CommitHook>();
 export const withCommitHook = <T>(hook: CommitHook, call: () => Promise<T>): Promise<T> => commitHooks.run(hook, call);
 
 const sqliteWriters = new WeakMap<Sequelize, ReturnType<typeof concurrencyLimit>>();
+const checked = new WeakSet<Sequelize>();
+
+/** One transaction: begun, worked in, and committed with its trailing writes (commit.ts), or rolled back. */
+async function once<T>(
+  sequelize: Sequelize,
+  hook: CommitHook | undefined,
+  work: (uow: UnitOfWork) => Promise<T>,
+): Promise<T> {
+  const dialect = sequelize.getDialect() as Dialect;
+  const t = await sequelize.transaction({ type: dialect === 'sqlite' ? Transaction.TYPES.IMMEDIATE : undefined });
+  if (!checked.has(sequelize)) {
+    checkTransactionInternals(t);
+    checked.add(sequelize);
+  }
+  const uow = t as unknown as UnitOfWork;
+  try {
+    await hook?.afterBegin(uow);
+    const value = await work(uow);
+    await hook?.beforeCommit(uow, value);
+    await commit(sequelize, dialect, t);
+    return value;
+  } catch (err) {
+    // Sequelize's own commit() that fails has already given the connection up.
+    if (!(t as unknown as { finished?: string }).finished) await t.rollback().catch(() => {});
+    throw err;
+  }
+}
 
 /**
  * Runs `work` in one transaction and commits it, or rolls everything back; deadlocks and serialization
@@ -62,18 +94,10 @@ export async function inTransaction<T>(sequelize: Sequelize, work: (uow: UnitOfW
   const sqlite = sequelize.getDialect() === 'sqlite';
   const current = commitHooks.getStore();
   const hook = current && !current.committed ? current : undefined;
-  const once = () =>
-    sequelize.transaction({ type: sqlite ? Transaction.TYPES.IMMEDIATE : undefined }, async (t) => {
-      const uow = t as unknown as UnitOfWork;
-      await hook?.afterBegin(uow);
-      const value = await work(uow);
-      await hook?.beforeCommit(uow, value);
-      return value;
-    });
   const attempt = async (): Promise<T> => {
     for (let n = 1; ; n++) {
       try {
-        return await once();
+        return await once(sequelize, hook, work);
       } catch (err) {
         if (n >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, 5 * n + Math.random() * 20));

@@ -149,6 +149,11 @@ export function webhooksRepo(sequelize: Sequelize, read: Reader) {
       return { ...w, updatedAt };
     },
 
+    /** Whether any webhook is active: the deliverers number new events at once only then. */
+    async anyActive(): Promise<boolean> {
+      return (await read.select(`SELECT id FROM webhooks WHERE is_active = ? ${limitSql(1)}`, [true])).length > 0;
+    },
+
     /** Webhooks by id, in the caller's unit of work (the deliverers' claim). */
     async byIds(ids: number[], uow: UnitOfWork): Promise<Map<number, WebhookRecord>> {
       if (ids.length === 0) return new Map();

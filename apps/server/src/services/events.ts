@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Event, EventListQuery, EventType } from '@ccm/contract';
 import type { EventRecord, NewEvent, Store } from '../db/index.js';
 import { notFound } from './errors.js';
@@ -38,11 +38,17 @@ export function changesOf(before: object, after: object): Record<string, { befor
   return changes;
 }
 
+/**
+ * `evt_` and 32 hex digits: the time in milliseconds, then 80 random bits. Ids that grow with time go to the end of
+ * their unique index instead of a random page of it.
+ */
+const newEventId = () => `evt_${Date.now().toString(16).padStart(12, '0')}${randomBytes(10).toString('hex')}`;
+
 /** An event of the current call: `object` is the record after the change (before it, for a deletion). */
 export function eventOf(type: EventType, subject: Subject, object: object, changes?: object): NewEvent {
   const call = calls.getStore() ?? { actor: { type: 'system' as const }, requestId: null };
   return {
-    eventId: `evt_${randomUUID().replace(/-/g, '')}`,
+    eventId: newEventId(),
     type,
     occurredAt: new Date(),
     actor: call.actor,

@@ -35,7 +35,7 @@ async function changeUser(store: Store, principal: Principal, id: number, patch:
   const [before, after] = [userAccountDto(target), userAccountDto(updated)];
   const changes = changesOf(before, after);
   if (Object.keys(changes).length > 0) {
-    await store.events.append(t, [eventOf('user.updated', { type: 'user', id }, after, changes)]);
+    store.events.append(t, [eventOf('user.updated', { type: 'user', id }, after, changes)]);
   }
   return after;
 }
@@ -72,7 +72,7 @@ export function usersService(store: Store, accounts: AccountStates) {
       return store
         .transaction(async (t) => {
           const created = userAccountDto(await store.users.create({ username, email, passwordHash, role }, t));
-          await store.events.append(t, [eventOf('user.created', { type: 'user', id: created.id }, created)]);
+          store.events.append(t, [eventOf('user.created', { type: 'user', id: created.id }, created)]);
           return created;
         })
         .catch((err: unknown) => {

@@ -91,7 +91,7 @@ export async function changePassword(deps: AuthDeps, principal: { userId: number
     const updated = await store.users.update(locked, { passwordHash }, t, true);
     await store.refreshTokens.revokeUser(locked.id, t);
     const object = userAccountDto(updated);
-    await store.events.append(t, [eventOf('user.updated', { type: 'user', id: locked.id }, object, SECRET_CHANGE)]);
+    store.events.append(t, [eventOf('user.updated', { type: 'user', id: locked.id }, object, SECRET_CHANGE)]);
     return { user: updated, jti: await recordRefresh(deps, updated, randomUUID(), t) };
   });
   if (!issued) throw unauthenticated(BAD_CREDENTIALS);

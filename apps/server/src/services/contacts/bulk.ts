@@ -143,7 +143,7 @@ export async function bulkCreate(deps: ContactDeps, items: unknown[]): Promise<B
     const written = await write(deps, parsed, failures, t);
     const result = answer(written);
     const created = result.created_contacts.map((c) => contactEvent('contact.created', c));
-    await deps.store.events.append(t, [...demotionEvents(written?.demoted ?? []), ...created]);
+    deps.store.events.append(t, [...demotionEvents(written?.demoted ?? []), ...created]);
     return result;
   });
 }

@@ -55,7 +55,7 @@ export async function create({ store, phoneRegion }: ContactDeps, data: CreateDa
       throw contactDuplicate(e);
     });
     const created = contactDto(row, customer);
-    await store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.created', created)]);
+    store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.created', created)]);
     return created;
   });
 }
@@ -109,7 +109,7 @@ export async function update(
     const [before, after] = [contactDto(contact), contactDto(updated)];
     const changes = changesOf(before, after);
     if (Object.keys(changes).length > 0) {
-      await store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.updated', after, changes)]);
+      store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.updated', after, changes)]);
     }
     return after;
   });
@@ -127,7 +127,7 @@ export async function remove({ store }: ContactDeps, id: number, ifMatch?: strin
   await store.transaction(async (t) => {
     const contact = await lockedContact(store, id, t, ifMatch);
     if (!(await store.contacts.remove(id, t))) throw notFound(CONTACT_NOT_FOUND);
-    await store.events.append(t, [contactEvent('contact.deleted', contactDto(contact))]);
+    store.events.append(t, [contactEvent('contact.deleted', contactDto(contact))]);
   });
 }
 
@@ -142,7 +142,7 @@ export async function setPrimary({ store }: ContactDeps, id: number, ifMatch?: s
     });
     const after = contactDto(updated);
     const promoted = contactEvent('contact.primary_changed', after, { is_primary: { before: false, after: true } });
-    await store.events.append(t, [...demotionEvents(demoted), promoted]);
+    store.events.append(t, [...demotionEvents(demoted), promoted]);
     return after;
   });
 }
@@ -152,7 +152,7 @@ export async function toggleStatus({ store }: ContactDeps, id: number, ifMatch?:
     const contact = await lockedContact(store, id, t, ifMatch);
     const after = contactDto(await store.contacts.update(contact, { isActive: !contact.isActive }, t));
     const changes = { is_active: { before: contact.isActive, after: after.is_active } };
-    await store.events.append(t, [
+    store.events.append(t, [
       contactEvent(after.is_active ? 'contact.activated' : 'contact.deactivated', after, changes),
     ]);
     return after;

@@ -31,7 +31,7 @@ export async function create(
       throw customerDuplicate(e);
     });
     const created = customerDto(row);
-    await store.events.append(t, [customerEvent('customer.created', created)]);
+    store.events.append(t, [customerEvent('customer.created', created)]);
     return created;
   });
 }
@@ -56,8 +56,7 @@ export async function update(
     });
     const [before, after] = [customerDto(customer), customerDto(updated)];
     const changes = changesOf(before, after);
-    if (Object.keys(changes).length > 0)
-      await store.events.append(t, [customerEvent('customer.updated', after, changes)]);
+    if (Object.keys(changes).length > 0) store.events.append(t, [customerEvent('customer.updated', after, changes)]);
     return after;
   });
 }
@@ -73,7 +72,7 @@ export async function remove({ store }: CustomerDeps, id: number, ifMatch?: stri
     checkIfMatch(ifMatch, customer.version);
     const contacts = await store.contacts.ofCustomerIn(id, t);
     if (!(await store.customers.remove(id, t))) throw notFound(NOT_FOUND);
-    await store.events.append(t, [
+    store.events.append(t, [
       ...contacts.map((c) => contactEvent('contact.deleted', contactDto(c))),
       customerEvent('customer.deleted', customerDto(customer)),
     ]);

@@ -14,6 +14,11 @@ export interface DelivererSettings extends RetrySettings {
 const CONCURRENCY = 32;
 /** How often an idle deliverer looks for work. */
 const POLL_MS = 250;
+/**
+ * How often new events are numbered while no webhook is active (a reader of the feed numbers them on demand):
+ * each numbering is a write transaction, and on SQLite a turn of the one writer.
+ */
+const IDLE_NUMBERING_MS = 5000;
 /** Attempts' ends are recorded together, at most this long after the first of them. */
 const FLUSH_MS = 20;
 /** A claim outlives an attempt by this much: time to record its end. */
@@ -116,9 +121,17 @@ export function startDeliverer(store: Store, settings: DelivererSettings, log: (
     flushSoon();
   };
 
+  let numberedAt = 0;
+  /** Numbers new events (which makes their deliveries) at once while a webhook is active, else now and then. */
+  const number = async () => {
+    if (Date.now() - numberedAt < IDLE_NUMBERING_MS && !(await store.webhooks.anyActive())) return;
+    numberedAt = Date.now();
+    await sequenceEvents(store);
+  };
+
   /** One look for work; answers whether there may be more at once. */
   const round = async (): Promise<boolean> => {
-    await sequenceEvents(store);
+    await number();
     const room = CONCURRENCY - inFlight;
     if (room <= 0) return false;
     const claimed = await claim(store, settings, token, room);
