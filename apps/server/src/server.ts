@@ -6,7 +6,7 @@ import { isUnavailable, openStore, type Store } from './db/index.js';
 import { createApp } from './http/app.js';
 import { createLimiters } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
-import { startMaintenance } from './maintenance.js';
+import { type MaintenanceTask, startMaintenance } from './maintenance.js';
 import { startDeliverer } from './services/deliveries/index.js';
 import type { Services } from './services/index.js';
 import { ensureWritable } from './startup.js';
@@ -24,6 +24,22 @@ export interface RunningServer {
    * SHUTDOWN_TIMEOUT_MS; then their connections are cut), then closes Redis and the database.
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/** The planner's statistics are brought up to date this often (db/statistics.ts), and after migrations. */
+const STATISTICS_EVERY_MS = 60 * 60 * 1000;
+
+function statisticsTask(store: Store): MaintenanceTask {
+  let analyzedAt = Date.now();
+  return {
+    name: 'statistics',
+    async run() {
+      if (Date.now() - analyzedAt < STATISTICS_EVERY_MS) return 0;
+      analyzedAt = Date.now();
+      await store.analyze();
+      return 0;
+    },
+  };
 }
 
 /**
@@ -44,6 +60,7 @@ export async function startServer(
   if (!options.prepared) {
     const applied = await store.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    await store.analyze();
   }
 
   const limits = await createLimiters(config, logger);
@@ -72,6 +89,7 @@ export async function startServer(
       { name: 'refresh-tokens', run: (n) => services.auth.pruneTokens(n) },
       { name: 'idempotency-keys', run: (n) => services.idempotency.prune(n) },
       { name: 'events', run: (n) => services.events.prune(n) },
+      statisticsTask(store),
     ],
     {
       ...config.maintenance,

@@ -13,6 +13,7 @@ import { readiness } from './readiness.js';
 import { reader } from './reads.js';
 import { refreshTokensRepo } from './refresh-tokens.js';
 import { type SeedRepo, seedRepo } from './seed.js';
+import { analyze } from './statistics.js';
 import { inTransaction, type UnitOfWork } from './transaction.js';
 import { usersRepo } from './users.js';
 import { type WebhooksRepo, webhooksRepo } from './webhooks.js';
@@ -65,6 +66,8 @@ export interface Store {
   /** Commits a one-row write (readiness: a write transaction can start and commit, not merely a connection). */
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
+  /** Brings the query planner's statistics up to date (statistics.ts). */
+  analyze(): Promise<void>;
   /** Waits for the work begun to settle (a bounded time), then closes the connections. */
   close(): Promise<void>;
 }
@@ -109,6 +112,7 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
         await primary.close();
       }
     },
+    analyze: () => pending.run(() => watched('write', () => analyze(sequelize, db.dialect))),
     close: async () => {
       // Bounded by the pool's acquire time, the longest any work may wait for a connection: what is still
       // running after it is stuck, not queued (and main.ts's own deadline ends the process anyway).

@@ -1,0 +1,127 @@
+import type { Sequelize } from 'sequelize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dialect } from '../src/db/connection.js';
+import { list } from '../src/db/contacts/list.js';
+import type { ContactFilter, ContactOrder } from '../src/db/contacts/records.js';
+import { countersRepo } from '../src/db/counters.js';
+import { type Reader, reader } from '../src/db/reads.js';
+import { seed } from '../src/seed.js';
+import { rawConnection } from './support/database.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+// The query plans of the contact list's statements (issue 17), on every database: each filter combination and
+// ordering is planned on 20,000 contacts, through the list's own SQL (db/contacts/list.ts) explained by the
+// database instead of run. A customer's page must be found from that customer's index entries (a customer has a
+// few contacts), never by walking an index of the whole table (`is_active`, `created_at`) or the table itself.
+
+let t: TestServer;
+let raw: Sequelize;
+/** Reads on `raw`, straight to the driver as the server's reads go. */
+let real: Reader;
+let dialect: Dialect;
+const CUSTOMER = 17;
+
+beforeAll(async () => {
+  t = await startTestServer({ WEBHOOK_DELIVERY: 'false' });
+  dialect = t.server.store.dialect;
+  // The statistics are those of the empty tables the server analyzed after its migrations.
+  await seed(t.server.store, { contacts: 20_000, customers: 4_000 });
+  connect();
+}, 120_000);
+afterAll(async () => {
+  await disconnect();
+  await t?.close();
+});
+
+function connect() {
+  raw = rawConnection(t.databaseUrl);
+  real = reader(raw, dialect);
+}
+async function disconnect() {
+  await real?.close();
+  await raw?.close();
+}
+
+/** One line per step of the plan, as the database describes it. */
+async function explain(sql: string, params: readonly unknown[]): Promise<string[]> {
+  if (dialect === 'sqlite') {
+    const rows = await real.select<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
+    return rows.map((r) => r.detail);
+  }
+  if (dialect === 'postgres') {
+    const rows = await real.select<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+    return rows.map((r) => r['QUERY PLAN']);
+  }
+  const rows = await real.select<{ table: string; type: string; key: string | null }>(`EXPLAIN ${sql}`, params);
+  return rows.map((r) => `${r.table} ${r.type} ${r.key ?? '-'}`);
+}
+
+/** The plans of every statement one list call sends: a reader that explains instead of reading. */
+async function plansOf(filter: ContactFilter, by: ContactOrder, desc: boolean): Promise<string[][]> {
+  const plans: string[][] = [];
+  const explaining: Reader = {
+    async select<T>(sql: string, params: readonly unknown[]) {
+      plans.push(await explain(sql, params));
+      return [] as T[];
+    },
+    selectIn: () => Promise.reject(new Error('no transaction here')),
+    close: async () => {},
+  };
+  const db = { sequelize: raw, read: explaining, dialect, rowLocks: dialect !== 'sqlite' };
+  await list(db, countersRepo(explaining), filter, { by, desc }, 20, 0);
+  return plans;
+}
+
+/** Whether a plan reads contacts from the customer's index entries only. */
+function findsByCustomer(plan: string[]): boolean {
+  const text = plan.join('\n');
+  if (dialect === 'sqlite') {
+    const contacts = plan.filter((line) => /\bcontacts\b/.test(line) && !/\bc\b USING INTEGER PRIMARY KEY/.test(line));
+    return (
+      contacts.length > 0 && contacts.every((l) => /SEARCH contacts USING (COVERING )?INDEX \w+ \(customer_id=/.test(l))
+    );
+  }
+  if (dialect === 'postgres') return !/Seq Scan on contacts/.test(text) && /Index Cond: .*customer_id =/.test(text);
+  return plan
+    .filter((l) => l.startsWith('contacts '))
+    .every((l) => /^contacts (ref|range|eq_ref) contacts_(customer|one)/.test(l));
+}
+
+const FLAGS: { isActive?: boolean; isPrimary?: boolean }[] = [
+  {},
+  { isActive: true },
+  { isActive: false },
+  { isPrimary: true },
+  { isActive: true, isPrimary: false },
+];
+const ORDERS: [ContactOrder, boolean][] = [
+  ['created_at', true],
+  ['created_at', false],
+  ['email', false],
+  ['id', true],
+];
+
+/** Every filter and ordering of a customer's page: each statement finds its rows from the customer's entries. */
+function customerPages() {
+  for (const flags of FLAGS) {
+    for (const [by, desc] of ORDERS) {
+      it(`${JSON.stringify(flags)} by ${desc ? '-' : ''}${by}: found from the customer's index entries`, async () => {
+        const plans = await plansOf({ customerId: CUSTOMER, ...flags }, by, desc);
+        expect(plans.length).toBeGreaterThan(0);
+        for (const plan of plans) expect(findsByCustomer(plan), plan.join('\n')).toBe(true);
+      });
+    }
+  }
+}
+
+describe("a customer's page of contacts, on statistics older than the rows", customerPages);
+
+describe("a customer's page of contacts, on current statistics (the server's hourly ANALYZE)", () => {
+  beforeAll(async () => {
+    await t.server.store.analyze();
+    // An SQLite connection reads the statistics when it opens.
+    await disconnect();
+    connect();
+  });
+  customerPages();
+});
