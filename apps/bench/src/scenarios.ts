@@ -185,6 +185,33 @@ const UNDER_IMPORTS: Scenario[] = [
   }),
 ];
 
+/** The list's flag filters, alone and with a customer: one scenario each (none may be slower than `list`). */
+function filterScenarios(): Scenario[] {
+  const flags: [string, string][] = [
+    ['active', 'is_active=true'],
+    ['inactive', 'is_active=false'],
+    ['primary', 'is_primary=true'],
+    ['active-primary', 'is_active=true&is_primary=true'],
+  ];
+  const alone = flags.map(
+    ([name, query]): Scenario => ({
+      name: `list-${name}`,
+      title: `contacts, ${query.replace('&', ' and ')}`,
+      write: false,
+      requests: (ctx) => get(ctx, () => `/api/contacts/?${query}`),
+    }),
+  );
+  const ofCustomer = flags.map(
+    ([name, query]): Scenario => ({
+      name: `list-customer-${name}`,
+      title: `contacts of a customer, ${query.replace('&', ' and ')}`,
+      write: false,
+      requests: (ctx) => get(ctx, () => `/api/contacts/?customer_id=${randomInt(ctx.customers)}&${query}`),
+    }),
+  );
+  return [...alone, ...ofCustomer];
+}
+
 /** Every scenario, in the order they run. */
 export const SCENARIOS: Scenario[] = [
   {
@@ -206,6 +233,7 @@ export const SCENARIOS: Scenario[] = [
     write: false,
     requests: (ctx) => get(ctx, () => `/api/contacts/?customer_id=${randomInt(ctx.customers)}`),
   },
+  ...filterScenarios(),
   {
     name: 'list-search',
     title: 'contacts, search "perera"',
