@@ -82,20 +82,23 @@ describe('SQL messages per write, BEGIN and COMMIT included', () => {
   // statements: the contact's customer, then the lock); SQLite's writes already run one at a time.
   const lock = () => (sqlite() ? 1 : 3);
   // Every change also appends its events: one INSERT, which PostgreSQL and MariaDB receive in the COMMIT's own
-  // message (db/commit.ts), SQLite as a statement of its own.
+  // message (db/commit.ts), SQLite as a statement of its own; their BEGIN goes with the first statement (db/begin.ts).
   const events = () => (sqlite() ? 1 : 0);
+  const begin = () => (sqlite() ? 1 : 0);
 
   // A write that demotes a primary reads it first, to record it.
   it('a create: the customer, the clashes, the insert, its event; two more when it takes over the primary', async () => {
-    expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId)), 201)).toBe(5 + events());
+    expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId)), 201)).toBe(
+      4 + begin() + events(),
+    );
     expect(await count(() => t.staff.post('/api/contacts/', contactBody(customerId, { is_primary: true })), 201)).toBe(
-      7 + events(),
+      6 + begin() + events(),
     );
   });
 
   it('a bulk create: the same number, whatever the number of items', async () => {
     const items = (n: number) => Array.from({ length: n }, () => contactBody(customerId));
-    const messages = 5 + events();
+    const messages = 4 + begin() + events();
     expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(2) }), 201)).toBe(messages);
     expect(await count(() => t.staff.post('/api/contacts/bulk-create/', { contacts: items(40) }), 201)).toBe(messages);
   });
@@ -103,15 +106,15 @@ describe('SQL messages per write, BEGIN and COMMIT included', () => {
   it('an update, a set-primary, a toggle: the lock, the checks they need, one UPDATE, the events', async () => {
     const { id } = await createContact(t.staff, customerId);
     expect(await count(() => t.staff.patch(`/api/contacts/${id}/`, { email: `moved${id}@example.com` }))).toBe(
-      4 + events() + lock(),
+      3 + begin() + events() + lock(),
     );
-    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(5 + events() + lock());
-    expect(await count(() => t.staff.post(`/api/contacts/${id}/toggle-status/`))).toBe(3 + events() + lock());
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(4 + begin() + events() + lock());
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/toggle-status/`))).toBe(2 + begin() + events() + lock());
     // Nothing to change, nothing written.
-    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(2 + lock());
+    expect(await count(() => t.staff.post(`/api/contacts/${id}/set-primary/`))).toBe(1 + begin() + lock());
   });
 
-  it("the events' INSERT travels in the COMMIT's message on PostgreSQL and MariaDB", async () => {
+  it("the events' INSERT travels in the COMMIT's message on PostgreSQL and MariaDB, the BEGIN in the first's", async () => {
     const before = statements.length;
     const res = await t.staff.post('/api/contacts/', contactBody(customerId));
     expect(res.status).toBe(201);
@@ -119,6 +122,8 @@ describe('SQL messages per write, BEGIN and COMMIT included', () => {
     const insert = sent.findIndex((s) => /INSERT INTO events/.test(s));
     expect(insert).toBeGreaterThan(-1);
     if (!sqlite()) expect(sent[insert]).toMatch(/INSERT INTO events[\s\S]*;\s*COMMIT$/);
+    // And the BEGIN in the first statement's.
+    if (!sqlite()) expect(sent[0]).toMatch(/^Executing \([^)]+\): (BEGIN|START TRANSACTION);\s*SELECT/);
   });
 });
 

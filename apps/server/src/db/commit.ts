@@ -1,4 +1,5 @@
 import type { Sequelize, Transaction } from 'sequelize';
+import { type PgClient, pgInlined, takeBegin } from './begin.js';
 import type { Dialect } from './connection.js';
 import { connectionOf, finishCommitted, loggingOf, transactionIdOf } from './internals.js';
 import { sqliteValue } from './reads.js';
@@ -27,26 +28,6 @@ export function writeAtCommit(uow: UnitOfWork, sql: string, params: readonly unk
   else trailing.set(t, [{ sql, params }]);
 }
 
-interface PgClient {
-  query(text: string): Promise<unknown>;
-  /** node-postgres's quoting of a string literal. */
-  escapeLiteral(s: string): string;
-}
-
-/** A value written into PostgreSQL's text as a literal: several statements go by the simple protocol, unbound. */
-function pgLiteral(client: PgClient, v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (v instanceof Date) return `'${v.toISOString()}'`;
-  return client.escapeLiteral(String(v));
-}
-
-/** The texts hold no values (as in reads.ts), so every `?` is a parameter. */
-const inlined = (client: PgClient, { sql, params }: Trailing) => {
-  let i = 0;
-  return sql.replace(/\?/g, () => pgLiteral(client, params[i++]));
-};
 interface MariaConnection {
   query(sql: string, values: readonly unknown[]): Promise<unknown>;
 }
@@ -54,11 +35,13 @@ interface SqliteConnection {
   run(sql: string, params: unknown[], callback: (err: Error | null) => void): void;
 }
 
-/** Commits `t` with its trailing writes; throws, the transaction still open, when any of them fails. */
+/**
+ * Commits `t` with its trailing writes; throws, the transaction still open, when any of them fails. On PostgreSQL
+ * and MariaDB a BEGIN not sent yet goes in the same message; a transaction that sent nothing commits nothing.
+ */
 export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transaction): Promise<void> {
   const writes = trailing.get(t) ?? [];
   trailing.delete(t);
-  if (writes.length === 0) return t.commit();
   const connection = connectionOf(t);
   const log = loggingOf(sequelize);
   if (dialect === 'sqlite') {
@@ -73,13 +56,18 @@ export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transact
     }
     return t.commit();
   }
+  const begin = takeBegin(t);
+  if (writes.length === 0) return begin ? finishCommitted(t) : t.commit();
+  const first = begin ? [dialect === 'postgres' ? 'BEGIN' : 'START TRANSACTION'] : [];
   if (dialect === 'postgres') {
     const client = connection as PgClient;
-    const text = `${writes.map((w) => inlined(client, w)).join(';\n')};\nCOMMIT`;
+    const texts = writes.map((w) => pgInlined(client, w.sql, w.params));
+    if (texts.includes(undefined)) throw new Error('commit.ts: a trailing write holds a value with no SQL literal');
+    const text = [...first, ...texts, 'COMMIT'].join(';\n');
     log?.(`Executing (${transactionIdOf(t)}): ${text}`);
     await client.query(text);
   } else {
-    const sql = `${writes.map((w) => w.sql).join(';\n')};\nCOMMIT`;
+    const sql = [...first, ...writes.map((w) => w.sql), 'COMMIT'].join(';\n');
     log?.(`Executing (${transactionIdOf(t)}): ${sql}`);
     await (connection as MariaConnection).query(
       sql,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Options, Sequelize as PlainSequelize } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
+import { beginBeforeSequelizeQueries } from './begin.js';
 import { checkInternals, shareWriterConnection } from './internals.js';
 import { models } from './models/index.js';
 import { sqliteModule } from './sqlite.js';
@@ -86,6 +87,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   }
   const sequelize = new Sequelize({ ...(connection as SequelizeOptions), models });
   checkInternals(sequelize as unknown as PlainSequelize);
+  if (connection.dialect !== 'sqlite') beginBeforeSequelizeQueries(sequelize as unknown as PlainSequelize);
   if (connection.dialect === 'sqlite' && connection.storage !== ':memory:') {
     shareWriterConnection(sequelize as unknown as PlainSequelize);
   }

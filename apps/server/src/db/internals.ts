@@ -1,4 +1,4 @@
-import type { Sequelize, Transaction } from 'sequelize';
+import { type Sequelize, Transaction } from 'sequelize';
 
 /*
  * Every use of Sequelize's non-public parts, in one place. The hot reads go straight to the driver on connections
@@ -28,6 +28,20 @@ export const releaseConnection = (sequelize: Sequelize, connection: unknown) =>
 /** The driver connection a transaction runs on, and its id (as Sequelize's log names it). */
 export const connectionOf = (t: Transaction) => (t as unknown as { connection: unknown }).connection;
 export const transactionIdOf = (t: Transaction) => (t as unknown as { id: string }).id;
+
+/**
+ * A transaction with its connection and no BEGIN sent (begin.ts sends it with the first statement): Sequelize's
+ * own set-up, with its begin() left out.
+ */
+export async function transactionWithoutBegin(sequelize: Sequelize): Promise<Transaction> {
+  const t = new Transaction(sequelize, {}) as unknown as {
+    begin(): Promise<void>;
+    prepareEnvironment(useCls: boolean): Promise<void>;
+  };
+  t.begin = async () => {};
+  await t.prepareEnvironment(false);
+  return t as unknown as Transaction;
+}
 
 /**
  * Records `t` as committed, as its own commit() does after sending COMMIT, for a COMMIT sent with other statements

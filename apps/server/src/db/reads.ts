@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Sequelize } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
+import { type PgClient, pgInlined, sendBegin, takeBegin } from './begin.js';
 import type { Dialect } from './connection.js';
 import { acquireReadConnection, connectionOf, loggingOf, releaseConnection, transactionIdOf } from './internals.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
@@ -122,6 +123,28 @@ function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader 
     // The connector's answer is an array with a `meta` property: copy out the rows alone.
     return [...(await (connection as MariaConnection).query(sql, params))] as T[];
   };
+  /** A transaction's first statement, with its BEGIN in the same message (begin.ts). */
+  const withBegin = async <T>(t: Transaction, sql: string, params: readonly unknown[]): Promise<T[]> => {
+    const connection = connectionOf(t);
+    const inlined = dialect === 'postgres' ? pgInlined(connection as PgClient, sql, params) : sql;
+    if (inlined === undefined) {
+      // A value with no literal: BEGIN alone, queued before the statement.
+      const begun = sendBegin(sequelize, t);
+      log?.(sql, transactionIdOf(t));
+      const rows = run<T>(connection, sql, params, false);
+      await begun;
+      return rows;
+    }
+    const text = `${dialect === 'postgres' ? 'BEGIN' : 'START TRANSACTION'};\n${inlined}`;
+    log?.(text, transactionIdOf(t));
+    // Each driver answers a message of several statements with one result per statement: the rows are the last's.
+    if (dialect === 'postgres') {
+      const results = (await (connection as PgClient).query(text)) as { rows: T[] }[];
+      return results.at(-1)!.rows;
+    }
+    const results = (await (connection as MariaConnection).query(text, params)) as unknown as T[][];
+    return [...results.at(-1)!];
+  };
   return {
     async select<T>(sql: string, params: readonly unknown[]) {
       log?.(sql);
@@ -134,6 +157,7 @@ function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader 
     },
     selectIn<T>(uow: UnitOfWork, sql: string, params: readonly unknown[]) {
       const t = asTransaction(uow);
+      if (takeBegin(t)) return withBegin<T>(t, sql, params);
       log?.(sql, transactionIdOf(t));
       return run<T>(connectionOf(t), sql, params, false);
     },

@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Sequelize, Transaction } from 'sequelize';
 import { concurrencyLimit } from '../concurrency.js';
+import { deferBegin } from './begin.js';
 import { commit } from './commit.js';
 import type { Dialect } from './connection.js';
-import { checkTransactionInternals } from './internals.js';
+import { checkTransactionInternals, transactionWithoutBegin } from './internals.js';
 import { inWriteTurn } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
@@ -61,7 +62,10 @@ async function once<T>(
   work: (uow: UnitOfWork) => Promise<T>,
 ): Promise<T> {
   const dialect = sequelize.getDialect() as Dialect;
-  const t = await sequelize.transaction({ type: dialect === 'sqlite' ? Transaction.TYPES.IMMEDIATE : undefined });
+  const t =
+    dialect === 'sqlite'
+      ? await sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE })
+      : deferBegin(await transactionWithoutBegin(sequelize));
   if (!checked.has(sequelize)) {
     checkTransactionInternals(t);
     checked.add(sequelize);
