@@ -14,11 +14,15 @@ if (entry !== 'main' && entry !== 'cli') {
 }
 
 const turbo = path.join(root, 'node_modules', '.bin', 'turbo');
-const build = spawnSync(turbo, ['run', 'build', '--filter=@ccm/server...', '--output-logs=errors-only'], {
-  cwd: root,
-  encoding: 'utf8',
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-});
+const build = spawnSync(
+  turbo,
+  ['run', 'build', '--filter=@ccm/server...', '--filter=@ccm/web', '--output-logs=errors-only'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+  },
+);
 if (build.status !== 0) {
   process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? `${build.error.message}\n` : ''}`);
   process.stderr.write('The server did not build (above). Did `pnpm install` finish?\n');

@@ -43,9 +43,9 @@ export async function ensureFirstUser(
   return { username: 'admin', password };
 }
 
-/** The lines a person reads once the server is up: where the API and its docs are, and the first admin. */
-export function banner(url: string, firstUser: FirstUser | undefined): string {
-  const lines = [`  API:   ${url}/api/`, `  Docs:  ${url}/api/docs/`];
+/** The lines a person reads once the server is up: the console, the API and its docs, and the first admin. */
+export function banner(url: string, firstUser: FirstUser | undefined, withConsole = false): string {
+  const lines = [...(withConsole ? [`  Console: ${url}/`] : []), `  API:   ${url}/api/`, `  Docs:  ${url}/api/docs/`];
   if (firstUser?.password) {
     lines.push(
       `  Admin: "${firstUser.username}", password "${firstUser.password}" (created on this first start; shown once)`,

@@ -5,6 +5,7 @@ import { banner, ensureFirstUser, type FirstUser } from './bootstrap.js';
 import type { Config } from './config.js';
 import { openStore } from './db/index.js';
 import { serveWriteTurns } from './db/write-turns.js';
+import { hasConsole } from './http/console.js';
 import { serveClusterMetrics } from './http/observability.js';
 import { createLogger } from './logger.js';
 import { ensureWritable } from './startup.js';
@@ -60,7 +61,7 @@ export async function runPrimary(config: Config): Promise<void> {
     const port = typeof address === 'string' ? address : address.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     logger.info({ url: `http://${host}:${port}/api/`, workers: config.workers }, 'listening');
-    process.stdout.write(banner(`http://${host}:${port}`, firstUser));
+    process.stdout.write(banner(`http://${host}:${port}`, firstUser, hasConsole(config.consoleDir)));
   });
 
   cluster.on('exit', (worker, code, signal) => {

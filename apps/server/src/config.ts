@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PasswordSchema, UsernameSchema } from '@ccm/contract';
 import { z } from 'zod';
 
@@ -11,6 +12,9 @@ const seconds = z.coerce.number().int().positive();
 const DEFAULT_WORKER_HEAP_LIMIT_MB = 256;
 
 /** Every setting of the server, read from the environment once at start-up. */
+/** apps/web/dist, from this file in src/ or in dist/ alike. */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -32,6 +36,8 @@ const EnvSchema = z.object({
     .refine((mb) => mb === 0 || mb >= 64, '0 (V8 default) or at least 64')
     .default(DEFAULT_WORKER_HEAP_LIMIT_MB),
   DATA_DIR: z.string().min(1).default('data'),
+  /** The staff console's built files (apps/web/dist by default); a folder without a build: `/` leads to the docs. */
+  CONSOLE_DIR: z.string().optional(),
   /** `sqlite:<path>`, `sqlite::memory:`, `postgres://…`, `mariadb://…`/`mysql://…`; default an SQLite file in DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -181,6 +187,7 @@ function shape(e: z.output<typeof EnvSchema>) {
     trustProxy: e.TRUST_PROXY,
     /** The origin of absolute links (`next`, `previous`, `Link`); without it, this server's own address. */
     publicUrl: e.PUBLIC_URL,
+    consoleDir: path.resolve(e.CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     /** Host names a trusted request may name for its links (with TRUST_PROXY only). */
     allowedHosts: list(e.ALLOWED_HOSTS),
     logLevel: e.LOG_LEVEL,

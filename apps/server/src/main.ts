@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { banner } from './bootstrap.js';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
+import { hasConsole } from './http/console.js';
 import { startServer } from './server.js';
 import { failStartup, readEnvFile } from './startup.js';
 
@@ -40,7 +41,7 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // Printed once Ctrl-C is handled: a person who reads it and stops the server gets the graceful shutdown.
-  if (cluster.isPrimary) process.stdout.write(banner(server.url, server.firstUser));
+  if (cluster.isPrimary) process.stdout.write(banner(server.url, server.firstUser, hasConsole(config.consoleDir)));
 }
 
 main().catch((err) => failStartup(err, databaseUrl));

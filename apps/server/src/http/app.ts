@@ -7,6 +7,7 @@ import { AppError, type Services } from '../services/index.js';
 import { trpcEndpoint } from '../trpc/express.js';
 import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
+import { consoleSite } from './console.js';
 import { docsAssets } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { linkBase } from './links.js';
@@ -41,8 +42,10 @@ export function createApp(
   app.use(requestTimeout(config.requestTimeoutMs, logger));
   // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
   app.get('/metrics', metrics.handler(config.metricsToken));
-  // The server's root has nothing of its own: a browser that opens it lands on the docs page.
-  app.get('/', (_req, res) => res.redirect(302, '/api/docs/'));
+  // The staff console at `/` (apps/web); without its build, a browser that opens `/` lands on the docs page.
+  const site = consoleSite(config.consoleDir);
+  if (site) app.use(site);
+  else app.get('/', (_req, res) => res.redirect(302, '/api/docs/'));
 
   const links = linkBase({
     publicUrl: config.publicUrl,

@@ -53,6 +53,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       ADMIN_USERNAME: 'admin',
       ADMIN_PASSWORD: PASSWORDS.admin,
       LOG_LEVEL: 'info',
+      CONSOLE_DIR: path.join(dataDir, 'no-console'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -49,6 +49,8 @@ export async function startTestServer(
     LOGIN_MAX_FAILURES: '10000',
     LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // No console unless a test asks for it (apps/web's tests do): `/` answers the same whether it is built or not.
+    CONSOLE_DIR: path.join(dataDir, 'no-console'),
     ...env,
   });
   const server = await startServer(config, options.logger);

@@ -1,0 +1,39 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createRootRoute, createRoute, createRouter, Outlet, RouterProvider, redirect } from '@tanstack/react-router';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Layout } from './layout.js';
+import { CustomersPage } from './pages/customers.js';
+import { SignInPage } from './pages/sign-in.js';
+import { signedIn } from './session.js';
+
+const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 5_000 } } });
+
+const root = createRootRoute({ component: () => <Outlet /> });
+const signIn = createRoute({ getParentRoute: () => root, path: '/sign-in', component: SignInPage });
+/** Every page but the sign-in form needs a session. */
+const app = createRoute({
+  getParentRoute: () => root,
+  id: 'app',
+  component: Layout,
+  beforeLoad: async () => {
+    if (!(await signedIn())) throw redirect({ to: '/sign-in' });
+  },
+});
+const customers = createRoute({ getParentRoute: () => app, path: '/', component: CustomersPage });
+
+const router = createRouter({ routeTree: root.addChildren([signIn, app.addChildren([customers])]) });
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  </StrictMode>,
+);
