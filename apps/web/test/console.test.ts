@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
 import { createCustomer, PASSWORDS, startTestServer, type TestServer } from '@ccm/server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,14 @@ async function signIn(page: Page, username: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** The serious and critical accessibility violations axe-core finds on the page as it is now. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 describe('the console', () => {
   it('is served at / with no inline script, under the server Content-Security-Policy', async () => {
     const res = await fetch(`${t.url}/`);
@@ -56,8 +65,11 @@ describe('the console', () => {
     const { page, errors } = await newPage();
     await page.goto(`${t.url}/`);
     await expect.poll(() => page.url()).toMatch(/\/sign-in$/);
+    expect(await seriousViolations(page)).toEqual([]);
     await signIn(page, 'staff', PASSWORDS.staff);
     await page.getByRole('heading', { name: 'Customers' }).waitFor();
+    await page.getByRole('cell', { name: customer.username, exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Search').fill('Consolina');
     // The header row and the one match (the page before the search showed others).
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
