@@ -4,6 +4,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Layout } from './layout.js';
 import { CustomersPage } from './pages/customers.js';
+import { NewCustomerPage } from './pages/new-customer.js';
 import { SignInPage } from './pages/sign-in.js';
 import { signedIn } from './session.js';
 
@@ -21,8 +22,9 @@ const app = createRoute({
   },
 });
 const customers = createRoute({ getParentRoute: () => app, path: '/', component: CustomersPage });
+const newCustomer = createRoute({ getParentRoute: () => app, path: '/customers/new', component: NewCustomerPage });
 
-const router = createRouter({ routeTree: root.addChildren([signIn, app.addChildren([customers])]) });
+const router = createRouter({ routeTree: root.addChildren([signIn, app.addChildren([customers, newCustomer])]) });
 
 declare module '@tanstack/react-router' {
   interface Register {

@@ -1,5 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
+import { WriteAccess } from '../access.js';
 import { ccm } from '../session.js';
 
 const PAGE_SIZE = 20;
@@ -21,6 +23,9 @@ export function CustomersPage() {
   return (
     <section aria-labelledby="customers-heading">
       <h1 id="customers-heading">Customers</h1>
+      <WriteAccess>
+        <Link to="/customers/new">New customer</Link>
+      </WriteAccess>
       <label>
         Search
         <input type="search" value={search} onChange={(e) => onSearch(e.target.value)} />
