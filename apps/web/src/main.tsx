@@ -3,6 +3,7 @@ import { createRootRoute, createRoute, createRouter, Outlet, RouterProvider, red
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Layout } from './layout.js';
+import { ContactsPage } from './pages/contacts.js';
 import { CustomersPage } from './pages/customers.js';
 import { NewCustomerPage } from './pages/new-customer.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -22,9 +23,12 @@ const app = createRoute({
   },
 });
 const customers = createRoute({ getParentRoute: () => app, path: '/', component: CustomersPage });
+const contacts = createRoute({ getParentRoute: () => app, path: '/contacts', component: ContactsPage });
 const newCustomer = createRoute({ getParentRoute: () => app, path: '/customers/new', component: NewCustomerPage });
 
-const router = createRouter({ routeTree: root.addChildren([signIn, app.addChildren([customers, newCustomer])]) });
+const router = createRouter({
+  routeTree: root.addChildren([signIn, app.addChildren([customers, newCustomer, contacts])]),
+});
 
 declare module '@tanstack/react-router' {
   interface Register {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { createCustomer, PASSWORDS, startTestServer, type TestServer } from '@ccm/server/testing';
+import { createContact, createCustomer, PASSWORDS, startTestServer, type TestServer } from '@ccm/server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -105,6 +105,26 @@ describe('the console', () => {
     // The 400 of the first try was expected; nothing else failed.
     expect(errors.filter((e) => !/^400 POST .*\/api\/customers\/$/.test(e))).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('lists the contacts under their statistics, searched and filtered', async () => {
+    const customer = await createCustomer(t.staff, { first_name: 'Statista' });
+    const kept = await createContact(t.staff, customer.id, { email: 'statista.one@example.com', is_primary: true });
+    await createContact(t.staff, customer.id, { email: 'statista.two@example.com', is_active: false });
+    const stats = (await t.staff.get('/api/contacts/stats/')).body.data;
+    const { page, errors } = await newPage();
+    await signIn(page, 'viewer', PASSWORDS.viewer);
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    const figure = page.getByRole('definition').first();
+    await expect.poll(() => figure.textContent()).toBe(stats.total_contacts.toLocaleString('en'));
+    await page.getByLabel('Search').fill('statista');
+    await expect.poll(() => page.getByRole('row').count()).toBe(3);
+    await page.getByLabel('Active').selectOption('yes');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    await page.getByRole('cell', { name: kept.email, exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('shows a viewer no write control, and says why', async () => {

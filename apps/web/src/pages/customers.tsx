@@ -1,25 +1,15 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { WriteAccess } from '../access.js';
+import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
-
-const PAGE_SIZE = 20;
 
 /** The customers, newest first, searched as typed, a page at a time by keyset cursor. */
 export function CustomersPage() {
   const [search, setSearch] = useState('');
-  const [cursors, setCursors] = useState<string[]>(['']);
-  const cursor = cursors.at(-1) ?? '';
-  const page = useQuery({
-    queryKey: ['customers', search, cursor],
-    queryFn: () => ccm.customers.list({ query: { page_size: PAGE_SIZE, cursor, ...(search ? { search } : {}) } }),
-    placeholderData: keepPreviousData,
-  });
-  const onSearch = (value: string) => {
-    setSearch(value);
-    setCursors(['']);
-  };
+  const { page, previous, next } = useCursorPages('customers', { search }, (cursor) =>
+    ccm.customers.list({ query: { page_size: PAGE_SIZE, cursor, ...(search ? { search } : {}) } }),
+  );
   return (
     <section aria-labelledby="customers-heading">
       <h1 id="customers-heading">Customers</h1>
@@ -28,7 +18,7 @@ export function CustomersPage() {
       </WriteAccess>
       <label>
         Search
-        <input type="search" value={search} onChange={(e) => onSearch(e.target.value)} />
+        <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
       </label>
       {page.error && <p role="alert">{(page.error as Error).message}</p>}
       {/* Scrolls sideways on a narrow screen: focusable, so that a keyboard can scroll it too. */}
@@ -58,18 +48,7 @@ export function CustomersPage() {
           </tbody>
         </table>
       </section>
-      <nav aria-label="Pages">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager previous={previous} next={next} />
     </section>
   );
 }

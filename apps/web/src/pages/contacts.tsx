@@ -1,0 +1,99 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
+import { ccm } from '../session.js';
+
+const FLAG = { any: undefined, yes: true, no: false } as const;
+type Flag = keyof typeof FLAG;
+
+/** The statistics of `contacts/stats`, as a list of figures. */
+function Stats() {
+  const stats = useQuery({ queryKey: ['contacts', 'stats'], queryFn: () => ccm.contacts.stats() });
+  if (!stats.data) return null;
+  const figures: [string, number][] = [
+    ['Contacts', stats.data.total_contacts],
+    ['Active', stats.data.active_contacts],
+    ['Inactive', stats.data.inactive_contacts],
+    ['Primary', stats.data.primary_contacts],
+    ['Customers with contacts', stats.data.customers_with_contacts],
+    ['Customers without', stats.data.customers_without_contacts],
+  ];
+  return (
+    <dl className="stats" aria-label="Statistics">
+      {figures.map(([label, n]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{n.toLocaleString()}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function FlagFilter({ label, value, onChange }: { label: string; value: Flag; onChange: (f: Flag) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value as Flag)}>
+        <option value="any">Any</option>
+        <option value="yes">Yes</option>
+        <option value="no">No</option>
+      </select>
+    </label>
+  );
+}
+
+/** Every contact, with the statistics above, searched and filtered, a page at a time by keyset cursor. */
+export function ContactsPage() {
+  const [search, setSearch] = useState('');
+  const [active, setActive] = useState<Flag>('any');
+  const [primary, setPrimary] = useState<Flag>('any');
+  const query = { search: search || undefined, is_active: FLAG[active], is_primary: FLAG[primary] };
+  const { page, previous, next } = useCursorPages('contacts', query, (cursor) =>
+    ccm.contacts.list({ query: { page_size: PAGE_SIZE, cursor, ...query } }),
+  );
+  return (
+    <section aria-labelledby="contacts-heading">
+      <h1 id="contacts-heading">Contacts</h1>
+      <Stats />
+      <div className="filters">
+        <label>
+          Search
+          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </label>
+        <FlagFilter label="Active" value={active} onChange={setActive} />
+        <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
+      </div>
+      {page.error && <p role="alert">{(page.error as Error).message}</p>}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus (WCAG 2.1.1) */}
+      <section className="scroll" aria-label="Contacts table" tabIndex={0}>
+        <table>
+          <caption>{page.data ? `${page.data.count.toLocaleString()} contacts` : 'Loading…'}</caption>
+          <thead>
+            <tr>
+              <th scope="col">E-mail</th>
+              <th scope="col">WhatsApp</th>
+              <th scope="col">Telephone</th>
+              <th scope="col">Customer</th>
+              <th scope="col">Primary</th>
+              <th scope="col">Active</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.data?.results.map((c) => (
+              <tr key={c.id}>
+                <td>{c.email}</td>
+                <td>{c.wa_number}</td>
+                <td>{c.tp_number}</td>
+                <td>{c.customer_name}</td>
+                <td>{c.is_primary ? 'Yes' : 'No'}</td>
+                <td>{c.is_active ? 'Yes' : 'No'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <Pager previous={previous} next={next} />
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+
+export const PAGE_SIZE = 20;
+
+interface CursorPage<T> {
+  count: number;
+  results: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * A list read a page at a time by keyset cursor (a far page costs what the first does): the current page, and
+ * moving forward and back. `filters` starts again from the first page when it changes.
+ */
+export function useCursorPages<T>(name: string, filters: object, read: (cursor: string) => Promise<CursorPage<T>>) {
+  const [trail, setTrail] = useState<{ filters: string; cursors: string[] }>({ filters: '', cursors: [''] });
+  const key = JSON.stringify(filters);
+  const cursors = trail.filters === key ? trail.cursors : [''];
+  const cursor = cursors.at(-1) ?? '';
+  const page = useQuery({
+    queryKey: [name, key, cursor],
+    queryFn: () => read(cursor),
+    placeholderData: keepPreviousData,
+  });
+  const next = page.data?.nextCursor;
+  return {
+    page,
+    previous: cursors.length > 1 ? () => setTrail({ filters: key, cursors: cursors.slice(0, -1) }) : undefined,
+    next: next ? () => setTrail({ filters: key, cursors: [...cursors, next] }) : undefined,
+  };
+}
+
+/** The buttons that move through a list's pages. */
+export function Pager({ previous, next }: { previous?: () => void; next?: () => void }) {
+  return (
+    <nav aria-label="Pages">
+      <button type="button" disabled={!previous} onClick={previous}>
+        Previous
+      </button>{' '}
+      <button type="button" disabled={!next} onClick={next}>
+        Next
+      </button>
+    </nav>
+  );
+}
