@@ -1,10 +1,21 @@
+import type { Contact } from '@ccm/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
+import { type Column, RecordTable, yesNo } from '../table.js';
 
 const FLAG = { any: undefined, yes: true, no: false } as const;
 type Flag = keyof typeof FLAG;
+
+const COLUMNS: Column<Contact>[] = [
+  ['E-mail', (c) => c.email],
+  ['WhatsApp', (c) => c.wa_number],
+  ['Telephone', (c) => c.tp_number],
+  ['Customer', (c) => c.customer_name],
+  ['Primary', (c) => yesNo(c.is_primary)],
+  ['Active', (c) => yesNo(c.is_active)],
+];
 
 /** The statistics of `contacts/stats`, as a list of figures. */
 function Stats() {
@@ -65,34 +76,12 @@ export function ContactsPage() {
         <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
       </div>
       {page.error && <p role="alert">{(page.error as Error).message}</p>}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus (WCAG 2.1.1) */}
-      <section className="scroll" aria-label="Contacts table" tabIndex={0}>
-        <table>
-          <caption>{page.data ? `${page.data.count.toLocaleString()} contacts` : 'Loading…'}</caption>
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">WhatsApp</th>
-              <th scope="col">Telephone</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Primary</th>
-              <th scope="col">Active</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.data?.results.map((c) => (
-              <tr key={c.id}>
-                <td>{c.email}</td>
-                <td>{c.wa_number}</td>
-                <td>{c.tp_number}</td>
-                <td>{c.customer_name}</td>
-                <td>{c.is_primary ? 'Yes' : 'No'}</td>
-                <td>{c.is_active ? 'Yes' : 'No'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <RecordTable
+        label="Contacts table"
+        caption={page.data ? `${page.data.count.toLocaleString()} contacts` : 'Loading…'}
+        columns={COLUMNS}
+        rows={page.data?.results}
+      />
       <Pager previous={previous} next={next} />
     </section>
   );
