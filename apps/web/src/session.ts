@@ -18,16 +18,5 @@ export const ccm: CcmClient = createClient({ baseUrl: window.location.origin, to
 
 export const signedIn = async () => (await ccm.getTokens()) !== null;
 
-export type Role = 'admin' | 'staff' | 'viewer';
-
-/**
- * The signed-in user's role, read from the access token's claims: only to show or hide controls (the server
- * checks every call against the user's current role).
- */
-export async function currentRole(): Promise<Role | undefined> {
-  const access = (await ccm.getTokens())?.access;
-  const payload = access?.split('.')[1];
-  if (!payload) return undefined;
-  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-  return (JSON.parse(json) as { role?: Role }).role;
-}
+/** The signed-in user's current role, as the server has it: only to show or hide controls (it checks every call). */
+export const currentRole = async () => (await ccm.auth.me()).role;

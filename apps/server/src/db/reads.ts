@@ -35,9 +35,6 @@ interface SqliteConnection {
   prepare(sql: string, callback: (err: Error | null) => void): SqliteStatement;
   all(sql: string, params: readonly unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
 }
-interface PgConnection {
-  query(q: { name?: string; text: string; values: readonly unknown[] }): Promise<{ rows: Row[] }>;
-}
 interface MariaConnection {
   query(sql: string, values: readonly unknown[]): Promise<Row[]>;
 }
@@ -118,7 +115,7 @@ function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader 
   const run = async <T>(connection: unknown, sql: string, params: readonly unknown[], prepared: boolean) => {
     if (dialect === 'postgres') {
       const query = prepared ? { ...pgStatement(sql), values: params } : { text: pgText(sql), values: params };
-      return (await (connection as PgConnection).query(query)).rows as T[];
+      return (await (connection as PgClient).query(query)).rows as T[];
     }
     // The connector's answer is an array with a `meta` property: copy out the rows alone.
     return [...(await (connection as MariaConnection).query(sql, params))] as T[];
