@@ -248,6 +248,13 @@ export const SCENARIOS: Scenario[] = [
     requests: (ctx) => get(ctx, () => `/api/contacts/?search=077${digits7(randomInt(ctx.contacts) - 1)}`),
   },
   {
+    name: 'list-search-number-start',
+    title: 'contacts, search the start of a number (077 and 4 digits)',
+    write: false,
+    // Up to 1,000 of the seeded numbers share a start of 077 and 4 digits (a range of the number index).
+    requests: (ctx) => get(ctx, () => `/api/contacts/?search=077${digits7(randomInt(ctx.contacts) - 1).slice(0, 4)}`),
+  },
+  {
     name: 'deep-page',
     title: 'contacts, a deep page (90% through)',
     write: false,

@@ -10,7 +10,7 @@ import { rawConnection } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 // The query plans of the contact list's statements (issue 17), on every database: each filter combination and
-// ordering is planned on 20,000 contacts, through the list's own SQL (db/contacts/list.ts) explained by the
+// ordering, and a search by a number's start, is planned on 20,000 contacts, through the list's own SQL (db/contacts/list.ts) explained by the
 // database instead of run. A customer's page must be found from that customer's index entries (a customer has a
 // few contacts), never by walking an index of the whole table (`is_active`, `created_at`) or the table itself.
 
@@ -124,4 +124,34 @@ describe("a customer's page of contacts, on current statistics (the server's hou
     connect();
   });
   customerPages();
+});
+
+/** Whether a plan reads contacts from ranges of the number indexes (migration 0010) only. */
+function findsByNumber(plan: string[]): boolean {
+  if (dialect === 'sqlite') {
+    const contacts = plan.filter((line) => /\bcontacts\b/.test(line) && !/\bc\b USING INTEGER PRIMARY KEY/.test(line));
+    return (
+      contacts.length > 0 &&
+      contacts.every((l) =>
+        /SEARCH contacts USING (COVERING )?INDEX \w+ \((customer_id=\? AND )?(wa|tp)_number>\?/.test(l),
+      )
+    );
+  }
+  const text = plan.join('\n');
+  if (dialect === 'postgres') return !/Seq Scan on contacts/.test(text) && /Index Cond: .*wa_number.* >= /.test(text);
+  return plan
+    .filter((l) => l.startsWith('contacts '))
+    .every((l) => /^contacts (index_merge|range) .*_(wa|tp)_number_/.test(l));
+}
+
+// With a customer named, its own index entries are as good a start.
+describe('a search by the start of a phone number', () => {
+  for (const flags of [...FLAGS, { customerId: CUSTOMER }]) {
+    it(`${JSON.stringify(flags)}: found from the number indexes' ranges`, async () => {
+      const plans = await plansOf({ numberPrefix: '+9477123', ...flags }, 'created_at', true);
+      const narrow = (plan: string[]) => findsByNumber(plan) || ('customerId' in flags && findsByCustomer(plan));
+      expect(plans.length).toBeGreaterThan(0);
+      for (const plan of plans) expect(narrow(plan), plan.join('\n')).toBe(true);
+    });
+  }
 });

@@ -3,6 +3,7 @@ import type { Contact, Customer } from '@ccm/contract';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import { contactSearch } from '../src/db/search.js';
+import { ADAPTERS, operations } from './support/adapters.js';
 import { createContact, createCustomer, customerBody } from './support/factories.js';
 import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
@@ -150,6 +151,51 @@ describe('contact search: the input is literal', () => {
     expect(customer.status).toBe(400);
     expect(customer.body.errors.first_name).toEqual(['Null characters are not allowed.']);
     expect(customer.body.errors.address).toEqual(['Null characters are not allowed.']);
+  });
+});
+
+describe('contact search: the start of a phone number', () => {
+  const startsWith = (prefix: string) => (r: Contact) =>
+    r.wa_number.startsWith(prefix) || r.tp_number.startsWith(prefix);
+
+  it.each(ADAPTERS)(
+    'finds the numbers that start with it, typed nationally or internationally (%s)',
+    async (adapter) => {
+      const customer = await createCustomer(t.staff);
+      const c = await createContact(t.staff, customer.id, { wa_number: '0765432198', tp_number: '0812345670' });
+      const terms: [string, string][] = [
+        ['076 543 21', '+947654321'],
+        ['(076) 543-2198', '+94765432198'],
+        ['+94 76 5432', '+94765432'],
+        ['0094765432', '+94765432'],
+        ['081 234', '+9481234'],
+      ];
+      for (const [term, prefix] of terms) {
+        const res = await operations(t.url, t.viewer.token).call(adapter, 'contacts.list', {
+          search: term,
+          page_size: 100,
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        const rows: Contact[] = res.data.results;
+        expect(ids(rows), term).toContain(c.id);
+        expect(rows.every(startsWith(prefix)), term).toBe(true);
+        expect(res.data.count, term).toBe(rows.length);
+      }
+    },
+  );
+
+  it('looks only at the numbers: digits elsewhere, or from the middle of a number, are substrings as before', async () => {
+    const m = marker();
+    const customer = await createCustomer(t.staff, { last_name: `Digits${m}` });
+    const number = await createContact(t.staff, customer.id, { wa_number: '0765432917' });
+    const inEmail = await createContact(t.staff, customer.id, { email: `0765432917.${m}@example.com` });
+    const whole = await contacts('0765432917');
+    expect(ids(whole)).toContain(number.id);
+    expect(ids(whole)).not.toContain(inEmail.id);
+    expect(whole.every(startsWith('+94765432917'))).toBe(true);
+    // Without its trunk prefix a number could be any part of one: a substring of every column, e-mails included.
+    const middle = ids(await contacts('765432917'));
+    expect(middle).toEqual(expect.arrayContaining([number.id, inEmail.id]));
   });
 });
 

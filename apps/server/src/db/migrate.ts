@@ -9,6 +9,7 @@ import * as versions from './migrations/0006-versions-idempotency.js';
 import * as events from './migrations/0007-events.js';
 import * as webhooks from './migrations/0008-webhooks.js';
 import * as deliveries from './migrations/0009-webhook-deliveries.js';
+import * as numberPrefixes from './migrations/0010-number-prefixes.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -21,6 +22,7 @@ const migrations = [
   { name: '0007-events', ...events },
   { name: '0008-webhooks', ...webhooks },
   { name: '0009-webhook-deliveries', ...deliveries },
+  { name: '0010-number-prefixes', ...numberPrefixes },
 ];
 
 export function migrator(sequelize: Sequelize) {

@@ -92,6 +92,17 @@ export function contactSearch(dialect: string, terms: readonly string[], alias: 
 }
 
 /**
+ * Contacts (the table as `alias`) whose WhatsApp or telephone number starts with `prefix` (E.164, `+` and digits):
+ * two ranges of the number indexes (migration 0010), closed above by the prefix with its last digit raised by one.
+ */
+export function numberSearch(dialect: string, prefix: string, alias: string): SqlCondition {
+  const collate = dialect === 'postgres' ? ' COLLATE "C"' : '';
+  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  const range = (column: string) => `(${alias}.${column}${collate} >= ? AND ${alias}.${column}${collate} < ?)`;
+  return { sql: `(${range('wa_number')} OR ${range('tp_number')})`, params: [prefix, end, prefix, end] };
+}
+
+/**
  * Customers (`idColumn`: the table's qualified id column in the enclosing query) holding any of `terms` in
  * any of the customer list's searched columns, as a condition for a model query (values inlined, escaped).
  */

@@ -1,7 +1,7 @@
 import type { Dialect } from '../connection.js';
 import type { CountersRepo } from '../counters.js';
 import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
-import { contactSearch, type SqlCondition } from '../search.js';
+import { contactSearch, numberSearch, type SqlCondition } from '../search.js';
 import {
   CONTACT_COLUMNS,
   type ContactFilter,
@@ -16,13 +16,14 @@ import {
 
 /**
  * The filters on the contacts table's own columns, as SQL conditions and their parameters. A customer has a few
- * contacts: with one named, SQLite is kept from reading by a flag's index instead (`+column` is not indexable
- * there), whatever its statistics say (test/list-plans.test.ts).
+ * contacts, a number's prefix a few more: with either, SQLite is kept from reading by a flag's index instead
+ * (`+column` is not indexable there), whatever its statistics say (test/list-plans.test.ts).
  */
 function columnConditions(dialect: Dialect, filter: ContactFilter, ...extra: (SqlCondition | undefined)[]) {
   const conditions: string[] = [];
   const params: unknown[] = [];
-  const flag = dialect === 'sqlite' && filter.customerId !== undefined ? '+' : '';
+  const narrow = filter.customerId !== undefined || filter.numberPrefix !== undefined;
+  const flag = dialect === 'sqlite' && narrow ? '+' : '';
   for (const [column, value] of [
     ['customer_id', filter.customerId],
     [`${flag}is_active`, filter.isActive],
@@ -116,7 +117,11 @@ export async function list(
   const backward = keyset?.backward ?? false;
   const dir = order.desc !== backward ? 'DESC' : 'ASC';
   const orderSql = (t: string) => (column === 'id' ? `${t}id ${dir}` : `${t}${column} ${dir}, ${t}id ${dir}`);
-  const search = filter.searchTerms?.length ? contactSearch(db.dialect, filter.searchTerms, 'contacts') : undefined;
+  const search = filter.numberPrefix
+    ? numberSearch(db.dialect, filter.numberPrefix, 'contacts')
+    : filter.searchTerms?.length
+      ? contactSearch(db.dialect, filter.searchTerms, 'contacts')
+      : undefined;
   const plan: PagePlan = {
     db,
     filter,

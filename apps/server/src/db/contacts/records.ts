@@ -8,6 +8,8 @@ export interface ContactFilter {
   isPrimary?: boolean;
   /** Case-insensitive substrings; a row matches if any term is found in any searched column. */
   searchTerms?: string[];
+  /** An E.164 prefix: a row matches if its WhatsApp or telephone number starts with it (instead of the terms). */
+  numberPrefix?: string;
 }
 
 export type ContactOrder = 'created_at' | 'email' | 'id';

@@ -6,11 +6,12 @@ import type {
   CustomersWithContactsQuery,
   CustomerWithContacts,
 } from '@ccm/contract';
-import { type ContactOrder, type ContactRecord, fitsId } from '../../db/index.js';
+import { type ContactFilter, type ContactOrder, type ContactRecord, fitsId } from '../../db/index.js';
 import { contactDto, customerRefDto, customerWithContactsDto } from '../dto.js';
 import { notFound } from '../errors.js';
 import { parseOrdering, searchTerms } from '../lists.js';
 import { cursorStart, encodeCursor, keysetPaged, offsetOf, type Paged, type Position, paged } from '../pagination.js';
+import { numberPrefix } from '../phone.js';
 import { CONTACT_NOT_FOUND, type ContactDeps, CUSTOMER_NOT_FOUND } from './rules.js';
 
 /** The value a keyset cursor holds for the list's sort column. */
@@ -30,14 +31,23 @@ function validPosition(by: ContactOrder, { value, id }: Position): boolean {
   return by === 'email' ? typeof value === 'string' : Number.isSafeInteger(value) && fitsId(value as number);
 }
 
-/** The contact list: numbered pages, or keyset pages when asked for by `cursor`. */
-export async function list(deps: ContactDeps, query: ContactListQuery): Promise<Paged<ContactDto>> {
-  const filter = {
+/**
+ * The list's filters for the data layer: a search that is the start of a phone number looks up the numbers by
+ * their E.164 prefix (an index range); any other search is a substring of every searched column.
+ */
+export function contactFilter(query: ContactListQuery, region: string): ContactFilter {
+  const prefix = query.search === undefined ? undefined : numberPrefix(query.search, region);
+  return {
     customerId: query.customer_id,
     isActive: query.is_active,
     isPrimary: query.is_primary,
-    searchTerms: searchTerms(query.search, deps.phoneRegion),
+    ...(prefix ? { numberPrefix: prefix } : { searchTerms: searchTerms(query.search, region) }),
   };
+}
+
+/** The contact list: numbered pages, or keyset pages when asked for by `cursor`. */
+export async function list(deps: ContactDeps, query: ContactListQuery): Promise<Paged<ContactDto>> {
+  const filter = contactFilter(query, deps.phoneRegion);
   const order = parseOrdering<ContactOrder>(query.ordering);
   if (query.cursor === undefined) {
     const { count, rows } = await deps.store.contacts.list(filter, order, query.page_size, offsetOf(query));
@@ -54,7 +64,7 @@ export async function list(deps: ContactDeps, query: ContactListQuery): Promise<
 async function keysetPage(
   deps: ContactDeps,
   query: ContactListQuery,
-  filter: Parameters<ContactDeps['store']['contacts']['list']>[0],
+  filter: ContactFilter,
   order: { by: ContactOrder; desc: boolean },
 ): Promise<Paged<ContactDto>> {
   // An empty cursor is the start of the list.
