@@ -66,7 +66,10 @@ describe('the console', () => {
 
   it('lists the contacts under their statistics, searched and filtered', async () => {
     const customer = await createCustomer(under.t.staff, { first_name: 'Statista' });
-    const kept = await createContact(under.t.staff, customer.id, { email: 'statista.one@example.com', is_primary: true });
+    const kept = await createContact(under.t.staff, customer.id, {
+      email: 'statista.one@example.com',
+      is_primary: true,
+    });
     await createContact(under.t.staff, customer.id, { email: 'statista.two@example.com', is_active: false });
     const stats = (await under.t.staff.get('/api/contacts/stats/')).body.data;
     const { page, errors } = await newPage();

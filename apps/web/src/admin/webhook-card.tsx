@@ -80,7 +80,16 @@ export function WebhookCard({ webhook, confirmDelete }: { webhook: Webhook; conf
           Send a test
           <Hidden>{webhook.url}</Hidden>
         </button>
-        <button type="button" className="danger" onClick={async () => (await confirmDelete()) && actions.remove()}>
+        <button
+          type="button"
+          className="danger"
+          onClick={async () => {
+            if (!(await confirmDelete())) return;
+            // No more reads of the deliveries of a webhook about to be gone.
+            setOpen(false);
+            await actions.remove();
+          }}
+        >
           Delete
           <Hidden>{webhook.url}</Hidden>
         </button>

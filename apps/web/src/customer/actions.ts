@@ -36,7 +36,8 @@ export function useContactActions(customer: number) {
     reload,
     setPrimary: (c: Contact) => run('contacts.setPrimary', ccm.raw.contacts.setPrimary({ ...target(c) })),
     toggle: (c: Contact) => run('contacts.toggleStatus', ccm.raw.contacts.toggleStatus({ ...target(c) })),
-    remove: (c: Contact) => run('contacts.delete', ccm.raw.contacts.delete({ ...target(c) }), 'Contact deleted successfully'),
+    remove: (c: Contact) =>
+      run('contacts.delete', ccm.raw.contacts.delete({ ...target(c) }), 'Contact deleted successfully'),
     /** Saving a form throws when refused: the form shows the field errors. */
     async add(fields: ContactFields) {
       const { message } = await write('contacts.create', ccm.raw.contacts.create({ body: { customer, ...fields } }));
