@@ -1,5 +1,6 @@
 import { CcmApiError } from '@ccm/sdk';
-import { type InputHTMLAttributes, useId } from 'react';
+import { type FormEvent, type InputHTMLAttributes, useId, useState } from 'react';
+import { useFeedback } from './feedback.js';
 
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'aria-invalid' | 'aria-describedby'>;
 
@@ -36,3 +37,28 @@ export function Check({ label, ...input }: { label: string } & Omit<InputProps, 
 
 /** The field errors of a failed call, by field (none for an error that is not the server's answer). */
 export const fieldErrors = (error: unknown) => (CcmApiError.is(error) ? error.errors : {});
+
+/**
+ * A form sent to the server: busy while it goes; a refusal's messages by field, for the fields, and its message in
+ * the page's alert (a stale write's with its `reload`). `send` reads the form and throws the SDK's error.
+ */
+export function useServerForm(send: (form: HTMLFormElement) => Promise<void>, reload?: () => void) {
+  const feedback = useFeedback();
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [busy, setBusy] = useState(false);
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setBusy(true);
+    feedback.clear();
+    try {
+      await send(event.currentTarget);
+      setErrors({});
+    } catch (error) {
+      setErrors(fieldErrors(error));
+      feedback.fail(error, reload);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { errors, busy, onSubmit };
+}

@@ -15,3 +15,13 @@ export function FlagFilter({ label, value, onChange }: { label: string; value: F
     </label>
   );
 }
+
+/** A list's search box, searched as typed. */
+export function SearchField({ value, onChange }: { value: string; onChange: (s: string) => void }) {
+  return (
+    <label>
+      Search
+      <input type="search" value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}

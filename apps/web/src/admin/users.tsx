@@ -1,8 +1,7 @@
 import type { Role } from '@ccm/sdk';
 import { useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
 import { useFeedback } from '../feedback.js';
-import { Field, fieldErrors } from '../field.js';
+import { Field, useServerForm } from '../field.js';
 import { ccm } from '../session.js';
 import { write } from '../write.js';
 
@@ -35,10 +34,7 @@ export function useUserActions() {
 export function NewUserForm() {
   const queries = useQueryClient();
   const feedback = useFeedback();
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
+  const { errors, onSubmit } = useServerForm(async (form) => {
     const data = new FormData(form);
     const text = (name: string) => String(data.get(name) ?? '');
     const body = {
@@ -47,19 +43,13 @@ export function NewUserForm() {
       password: text('password'),
       role: text('role') as Role,
     };
-    try {
-      const { message } = await write('users.create', ccm.raw.users.create({ body }));
-      setErrors({});
-      form.reset();
-      await queries.invalidateQueries({ queryKey: ['users'] });
-      feedback.say(message);
-    } catch (error) {
-      setErrors(fieldErrors(error));
-      feedback.fail(error);
-    }
-  };
+    const { message } = await write('users.create', ccm.raw.users.create({ body }));
+    form.reset();
+    await queries.invalidateQueries({ queryKey: ['users'] });
+    feedback.say(message);
+  });
   return (
-    <form aria-label="New user" onSubmit={submit} noValidate>
+    <form aria-label="New user" onSubmit={onSubmit} noValidate>
       <Field name="username" label="Username" autoComplete="off" required errors={errors.username} />
       <Field name="email" type="email" label="E-mail" required errors={errors.email} />
       <Field

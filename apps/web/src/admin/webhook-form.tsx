@@ -1,8 +1,8 @@
 import type { EventType } from '@ccm/sdk';
 import { useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useFeedback } from '../feedback.js';
-import { Check, Field, fieldErrors } from '../field.js';
+import { Check, Field, useServerForm } from '../field.js';
 import { ccm } from '../session.js';
 import { write } from '../write.js';
 
@@ -37,31 +37,22 @@ function Secret({ secret }: { secret: string }) {
 export function NewWebhookForm() {
   const queries = useQueryClient();
   const feedback = useFeedback();
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [secret, setSecret] = useState<string>();
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
+  const { errors, onSubmit } = useServerForm(async (form) => {
     const data = new FormData(form);
     const chosen = data.getAll('events').map(String) as EventType[];
     const events = data.has('every') || chosen.length === 0 ? ['*' as const] : chosen;
     const body = { url: String(data.get('url') ?? ''), events, description: String(data.get('description') ?? '') };
-    try {
-      const made = await write<{ secret: string }>('webhooks.create', ccm.raw.webhooks.create({ body }));
-      setErrors({});
-      form.reset();
-      setSecret(made.data.secret);
-      await queries.invalidateQueries({ queryKey: ['webhooks'] });
-      feedback.say(made.message);
-    } catch (error) {
-      setErrors(fieldErrors(error));
-      feedback.fail(error);
-    }
-  };
+    const made = await write<{ secret: string }>('webhooks.create', ccm.raw.webhooks.create({ body }));
+    form.reset();
+    setSecret(made.data.secret);
+    await queries.invalidateQueries({ queryKey: ['webhooks'] });
+    feedback.say(made.message);
+  });
   return (
     <>
       {secret && <Secret secret={secret} />}
-      <form aria-label="New webhook" onSubmit={submit} noValidate>
+      <form aria-label="New webhook" onSubmit={onSubmit} noValidate>
         <Field name="url" type="url" label="URL" required errors={errors.url} />
         <fieldset>
           <legend>Events</legend>

@@ -1,7 +1,6 @@
 import type { Contact } from '@ccm/sdk';
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { useFeedback } from '../feedback.js';
-import { Check, Field, fieldErrors } from '../field.js';
+import { type ReactNode, useEffect, useRef } from 'react';
+import { Check, Field, useServerForm } from '../field.js';
 
 export interface ContactFields {
   email: string;
@@ -22,37 +21,23 @@ export function ContactForm(props: {
   reload?: () => void;
   children?: ReactNode;
 }) {
-  const feedback = useFeedback();
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const editing = props.initial !== undefined;
   // An edit form replaces the contact's buttons: focus goes to its first field.
   useEffect(() => {
     if (editing) formRef.current?.querySelector('input')?.focus();
   }, [editing]);
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
+  const { errors, busy, onSubmit } = useServerForm(async (form) => {
     const data = new FormData(form);
     const text = (name: string) => String(data.get(name) ?? '').trim();
     const fields: ContactFields = { email: text('email'), wa_number: text('wa_number'), tp_number: text('tp_number') };
     if (!props.initial) fields.is_primary = data.has('is_primary');
-    setBusy(true);
-    try {
-      await props.save(fields);
-      setErrors({});
-      if (!props.initial) form.reset();
-    } catch (error) {
-      setErrors(fieldErrors(error));
-      feedback.fail(error, props.reload);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await props.save(fields);
+    if (!props.initial) form.reset();
+  }, props.reload);
   const initial = props.initial;
   return (
-    <form ref={formRef} aria-label={props.label} onSubmit={submit} noValidate className="contact-form">
+    <form ref={formRef} aria-label={props.label} onSubmit={onSubmit} noValidate className="contact-form">
       <Field name="email" type="email" label="E-mail" required defaultValue={initial?.email} errors={errors.email} />
       <Field
         name="wa_number"

@@ -1,7 +1,6 @@
 import type { Customer, CustomerCreate } from '@ccm/sdk';
-import { type FormEvent, type ReactNode, useState } from 'react';
-import { useFeedback } from '../feedback.js';
-import { Check, Field, fieldErrors } from '../field.js';
+import type { ReactNode } from 'react';
+import { Check, Field, useServerForm } from '../field.js';
 
 /** The form's text fields: the API's names, and their labels. */
 const FIELDS = [
@@ -40,26 +39,10 @@ export function CustomerForm(props: {
   /** A stale edit's way back: the record as it is now. */
   reload?: () => void;
 }) {
-  const feedback = useFeedback();
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const body = bodyOf(new FormData(event.currentTarget));
-    setBusy(true);
-    feedback.clear();
-    try {
-      await props.save(body);
-    } catch (error) {
-      setErrors(fieldErrors(error));
-      feedback.fail(error, props.reload);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { errors, busy, onSubmit } = useServerForm((form) => props.save(bodyOf(new FormData(form))), props.reload);
   const initial = props.initial;
   return (
-    <form onSubmit={submit} noValidate>
+    <form onSubmit={onSubmit} noValidate>
       {FIELDS.map(([name, label]) => (
         <Field
           key={name}

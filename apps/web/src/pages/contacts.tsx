@@ -2,7 +2,7 @@ import type { Contact } from '@ccm/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
-import { FLAG, type Flag, FlagFilter } from '../filters.js';
+import { FLAG, type Flag, FlagFilter, SearchField } from '../filters.js';
 import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
 import { type Column, RecordTable, yesNo } from '../table.js';
@@ -61,10 +61,7 @@ export function ContactsPage() {
       <h1 id="contacts-heading">Contacts</h1>
       <Stats />
       <div className="filters">
-        <label>
-          Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
-        </label>
+        <SearchField value={search} onChange={setSearch} />
         <FlagFilter label="Active" value={active} onChange={setActive} />
         <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
       </div>

@@ -2,7 +2,7 @@ import type { Customer } from '@ccm/sdk';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { WriteAccess } from '../access.js';
-import { FLAG, type Flag, FlagFilter } from '../filters.js';
+import { FLAG, type Flag, FlagFilter, SearchField } from '../filters.js';
 import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
 import { type Column, RecordTable, yesNo } from '../table.js';
@@ -53,10 +53,7 @@ export function CustomersPage() {
         <Link to="/customers/new">New customer</Link>
       </WriteAccess>
       <div className="filters">
-        <label>
-          Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
-        </label>
+        <SearchField value={search} onChange={setSearch} />
         <FlagFilter label="Active" value={active} onChange={setActive} />
         <FlagFilter label="Verified" value={verified} onChange={setVerified} />
         <label>
