@@ -1,7 +1,7 @@
 import { startReceiver } from '@ccm/server/testing';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { consoleUnderTest, seriousViolations } from './support/browser.js';
+import { consoleUnderTest, fitsWidth, seriousViolations } from './support/browser.js';
 
 // The admins' pages: users (create, change role, deactivate, end sessions) and webhooks (create with the secret
 // shown once, a test delivery to a real local endpoint, disable and enable, delete); others are told they are not theirs.
@@ -48,6 +48,7 @@ describe("the admins' pages", () => {
     await page.getByRole('button', { name: 'Change role of admin' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/\S/);
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await fitsWidth(page)).toBe(true);
     expect(errors.filter((e) => !/^400 (POST|PATCH) .*\/api\/users\//.test(e))).toEqual([]);
   });
 
@@ -78,6 +79,7 @@ describe("the admins' pages", () => {
         .filter({ has: page.getByRole('cell', { name: 'succeeded' }) })
         .waitFor();
       expect(await seriousViolations(page)).toEqual([]);
+      expect(await fitsWidth(page)).toBe(true);
 
       await card.getByRole('button', { name: 'Disable' }).click();
       await expect.poll(() => card.textContent()).toMatch(/Disabled/);

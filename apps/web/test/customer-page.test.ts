@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { consoleUnderTest, markDocument, seriousViolations, stillSameDocument } from './support/browser.js';
+import { consoleUnderTest, fitsWidth, markDocument, seriousViolations, stillSameDocument } from './support/browser.js';
 
 // A customer's page as staff: made in the console, its contacts added and changed, deleted after a confirmation,
 // the customer edited, the history read; every change made in place (no reload) and announced.
@@ -168,6 +168,7 @@ async function readTheHistory(page: Page) {
   await card(page, 'third@example.com').getByRole('button', { name: 'History' }).click();
   const contactHistory = page.getByRole('list', { name: 'History of third@example.com' });
   await contactHistory.locator(':scope > li').nth(2).waitFor();
+  expect(await fitsWidth(page)).toBe(true);
   const entries = await contactHistory.locator(':scope > li').allTextContents();
   expect(entries[0]).toMatch(/^Updated by staff.*E-mail: three@example.com → third@example.com/);
   expect(entries[1]).toMatch(/^Deactivated by staff/);

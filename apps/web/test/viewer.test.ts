@@ -1,7 +1,7 @@
 import { createContact, createCustomer } from '@ccm/server/testing';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { consoleUnderTest, seriousViolations } from './support/browser.js';
+import { consoleUnderTest, fitsWidth, seriousViolations } from './support/browser.js';
 
 // A viewer reads every page and can change nothing on any of them: no write control, the reason said; axe-core
 // finds no serious or critical violation on any page.
@@ -55,6 +55,7 @@ describe('a viewer', () => {
       }
       expect(await writeControls(page), path).toEqual([]);
       expect(await seriousViolations(page), path).toEqual([]);
+      expect(await fitsWidth(page), path).toBe(true);
     }
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
       'Customers',

@@ -85,3 +85,6 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 export const markDocument = (page: Page) => page.evaluate(() => Object.assign(window, { __unreloaded: true }));
 export const stillSameDocument = (page: Page) =>
   page.evaluate(() => (window as unknown as { __unreloaded?: boolean }).__unreloaded === true);
+
+/** Whether the page fits the 390 px window: nothing makes the whole page scroll sideways (tables scroll in place). */
+export const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
