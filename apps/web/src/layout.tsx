@@ -1,11 +1,14 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { useRole } from './access.js';
+import { FeedbackProvider } from './feedback.js';
 import { ccm } from './session.js';
 
-/** The frame of the signed-in pages: the navigation and signing out. */
+/** The frame of the signed-in pages: the navigation (the admins' pages for admins only) and signing out. */
 export function Layout() {
   const navigate = useNavigate();
   const queries = useQueryClient();
+  const admin = useRole() === 'admin';
   const signOut = async () => {
     await ccm.logout().catch(() => {});
     queries.clear();
@@ -16,13 +19,21 @@ export function Layout() {
       <header>
         <nav aria-label="Main">
           <Link to="/">Customers</Link> <Link to="/contacts">Contacts</Link>
+          {admin && (
+            <>
+              {' '}
+              <Link to="/users">Users</Link> <Link to="/webhooks">Webhooks</Link>
+            </>
+          )}
         </nav>
         <button type="button" onClick={signOut}>
           Sign out
         </button>
       </header>
       <main>
-        <Outlet />
+        <FeedbackProvider>
+          <Outlet />
+        </FeedbackProvider>
       </main>
     </div>
   );

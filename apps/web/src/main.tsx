@@ -4,9 +4,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Layout } from './layout.js';
 import { ContactsPage } from './pages/contacts.js';
+import { CustomerPage } from './pages/customer.js';
 import { CustomersPage } from './pages/customers.js';
+import { EditCustomerPage } from './pages/edit-customer.js';
 import { NewCustomerPage } from './pages/new-customer.js';
 import { SignInPage } from './pages/sign-in.js';
+import { UsersPage } from './pages/users.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { signedIn } from './session.js';
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 5_000 } } });
@@ -25,9 +29,20 @@ const app = createRoute({
 const customers = createRoute({ getParentRoute: () => app, path: '/', component: CustomersPage });
 const contacts = createRoute({ getParentRoute: () => app, path: '/contacts', component: ContactsPage });
 const newCustomer = createRoute({ getParentRoute: () => app, path: '/customers/new', component: NewCustomerPage });
+const customer = createRoute({ getParentRoute: () => app, path: '/customers/$id', component: CustomerPage });
+const editCustomer = createRoute({
+  getParentRoute: () => app,
+  path: '/customers/$id/edit',
+  component: EditCustomerPage,
+});
+const users = createRoute({ getParentRoute: () => app, path: '/users', component: UsersPage });
+const webhooks = createRoute({ getParentRoute: () => app, path: '/webhooks', component: WebhooksPage });
 
 const router = createRouter({
-  routeTree: root.addChildren([signIn, app.addChildren([customers, newCustomer, contacts])]),
+  routeTree: root.addChildren([
+    signIn,
+    app.addChildren([customers, newCustomer, customer, editCustomer, contacts, users, webhooks]),
+  ]),
 });
 
 declare module '@tanstack/react-router' {

@@ -32,9 +32,17 @@ export function useCursorPages<T>(name: string, filters: object, read: (cursor: 
 }
 
 /** The buttons that move through a list's pages. */
-export function Pager({ previous, next }: { previous?: () => void; next?: () => void }) {
+export function Pager({
+  previous,
+  next,
+  label = 'Pages',
+}: {
+  previous?: () => void;
+  next?: () => void;
+  label?: string;
+}) {
   return (
-    <nav aria-label="Pages">
+    <nav aria-label={label}>
       <button type="button" disabled={!previous} onClick={previous}>
         Previous
       </button>{' '}

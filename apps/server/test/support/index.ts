@@ -7,4 +7,5 @@ export { ADAPTERS, type Adapter, type Answer, operations } from './adapters.js';
 export { contactBody, createContact, createCustomer, customerBody } from './factories.js';
 export { test } from './fixture.js';
 export { type Api, api, type Res } from './http.js';
+export { type Receiver, startReceiver } from './receiver.js';
 export { PASSWORDS, startTestServer, type TestServer } from './server.js';

@@ -1,18 +1,24 @@
 import type { Contact } from '@ccm/sdk';
 import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
+import { FLAG, type Flag, FlagFilter, SearchField } from '../filters.js';
 import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
 import { type Column, RecordTable, yesNo } from '../table.js';
-
-const FLAG = { any: undefined, yes: true, no: false } as const;
-type Flag = keyof typeof FLAG;
 
 const COLUMNS: Column<Contact>[] = [
   ['E-mail', (c) => c.email],
   ['WhatsApp', (c) => c.wa_number],
   ['Telephone', (c) => c.tp_number],
-  ['Customer', (c) => c.customer_name],
+  [
+    'Customer',
+    (c) => (
+      <Link to="/customers/$id" params={{ id: String(c.customer) }}>
+        {c.customer_name}
+      </Link>
+    ),
+  ],
   ['Primary', (c) => yesNo(c.is_primary)],
   ['Active', (c) => yesNo(c.is_active)],
 ];
@@ -41,19 +47,6 @@ function Stats() {
   );
 }
 
-function FlagFilter({ label, value, onChange }: { label: string; value: Flag; onChange: (f: Flag) => void }) {
-  return (
-    <label>
-      {label}
-      <select value={value} onChange={(e) => onChange(e.target.value as Flag)}>
-        <option value="any">Any</option>
-        <option value="yes">Yes</option>
-        <option value="no">No</option>
-      </select>
-    </label>
-  );
-}
-
 /** Every contact, with the statistics above, searched and filtered, a page at a time by keyset cursor. */
 export function ContactsPage() {
   const [search, setSearch] = useState('');
@@ -68,10 +61,7 @@ export function ContactsPage() {
       <h1 id="contacts-heading">Contacts</h1>
       <Stats />
       <div className="filters">
-        <label>
-          Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
-        </label>
+        <SearchField value={search} onChange={setSearch} />
         <FlagFilter label="Active" value={active} onChange={setActive} />
         <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
       </div>
