@@ -15,4 +15,5 @@ export {
   type ImportReport,
   type ImportTarget,
   importContacts,
+  refusedItems,
 } from './run.js';

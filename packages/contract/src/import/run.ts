@@ -5,7 +5,11 @@ import { type CustomerLookup, INACTIVE_CUSTOMER, MAX_LOOKUP_REFERENCES } from '.
 import { readContactsCsv } from './csv-file.js';
 import { type CheckedRow, checkRow } from './rows.js';
 
-/** What an import needs of the API: the customers' lookup and bulk create (the SDK, or the services in process). */
+/**
+ * What an import needs of the API: the customers' lookup and bulk create (the SDK, or the services in process).
+ * `bulkCreate` answers every item's outcome, a refusal of all of them too (see refusedItems); it throws only when
+ * the request failed as a whole.
+ */
 export interface ImportTarget {
   lookup(references: string[]): Promise<CustomerLookup['customers']>;
   bulkCreate(contacts: ContactCreate[]): Promise<BulkCreateResult>;
@@ -47,6 +51,24 @@ export interface ImportReport {
   failed: FailedRow[];
   /** Why the import stopped before its end (the rows from there on are in `failed`), if it did. */
   stopped?: string;
+}
+
+/**
+ * A bulk create refused as a whole because every item failed (400 "No contacts were created.", its field errors
+ * named `contacts.<index>.<field>`), as the per-item result a partial success has; undefined for any other refusal.
+ */
+export function refusedItems(fields: FieldErrors | undefined): BulkCreateResult | undefined {
+  const byIndex = new Map<number, FieldErrors>();
+  for (const [key, messages] of Object.entries(fields ?? {})) {
+    const match = /^contacts\.(\d+)\.(.+)$/.exec(key);
+    if (!match) return undefined;
+    const errors = byIndex.get(Number(match[1])) ?? {};
+    errors[match[2]!] = messages;
+    byIndex.set(Number(match[1]), errors);
+  }
+  if (byIndex.size === 0) return undefined;
+  const errors = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([index, e]) => ({ index, errors: e }));
+  return { created_contacts: [], errors };
 }
 
 const EMPTY_CELLS = { customer: '', email: '', wa_number: '', tp_number: '', is_primary: '', is_active: '' };
