@@ -25,7 +25,7 @@ export interface FailedRow {
 export interface ImportProgress {
   /** `checking`: rows read and customers looked up; `importing`: rows sent. */
   phase: 'checking' | 'importing';
-  /** Rows done in this phase, of `total`. */
+  /** Rows decided, of `total`: refused by the checks, or sent (a dry run: all of them once checked). */
   done: number;
   total: number;
   created: number;
@@ -113,7 +113,7 @@ export async function importContacts(target: ImportTarget, text: string, options
     if ('row' in result) checked.push(result.row);
     else failed.push({ line: row.line, cells: row.cells, errors: result.errors });
   }
-  progress({ phase: 'checking', done: 0, created: 0, failed: failed.length });
+  progress({ phase: 'checking', done: failed.length, created: 0, failed: failed.length });
   const customers = await resolve(target, checked);
   const ready: { row: CheckedRow; item: ContactCreate }[] = [];
   for (const row of checked) {
@@ -122,7 +122,8 @@ export async function importContacts(target: ImportTarget, text: string, options
     if (problem || !customer) failed.push({ line: row.line, cells: row.cells, errors: { customer: [problem ?? ''] } });
     else ready.push({ row, item: { customer: customer.id, ...row.contact } });
   }
-  progress({ phase: 'checking', done: total, created: 0, failed: failed.length });
+  // Rows are done once decided: refused here, or (unless a dry run, where the check decides) sent.
+  progress({ phase: 'checking', done: options.dryRun ? total : failed.length, created: 0, failed: failed.length });
   const report: ImportReport = { dryRun: options.dryRun ?? false, total, valid: ready.length, created: 0, failed };
   if (!options.dryRun) await send(target, ready, report, options, progress);
   report.failed.sort((a, b) => a.line - b.line);
