@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { Layout } from './layout.js';
 import { ContactsPage } from './pages/contacts.js';
 import { CustomersPage } from './pages/customers.js';
+import { ImportPage } from './pages/import.js';
 import { NewCustomerPage } from './pages/new-customer.js';
 import { SignInPage } from './pages/sign-in.js';
 import { signedIn } from './session.js';
@@ -25,9 +26,10 @@ const app = createRoute({
 const customers = createRoute({ getParentRoute: () => app, path: '/', component: CustomersPage });
 const contacts = createRoute({ getParentRoute: () => app, path: '/contacts', component: ContactsPage });
 const newCustomer = createRoute({ getParentRoute: () => app, path: '/customers/new', component: NewCustomerPage });
+const importPage = createRoute({ getParentRoute: () => app, path: '/import', component: ImportPage });
 
 const router = createRouter({
-  routeTree: root.addChildren([signIn, app.addChildren([customers, newCustomer, contacts])]),
+  routeTree: root.addChildren([signIn, app.addChildren([customers, newCustomer, contacts, importPage])]),
 });
 
 declare module '@tanstack/react-router' {
