@@ -66,7 +66,7 @@ const EnvSchema = z.object({
     .default('LK'),
   BODY_LIMIT: z.string().min(1).default('1mb'),
   /** Rows per statement of an export (GET /api/contacts/export/): its memory is a few pages of them. */
-  EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().optional(),
   /** Where clients reach the API (scheme, host, port, any path prefix): the origin of absolute links. */

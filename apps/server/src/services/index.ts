@@ -22,7 +22,7 @@ export { hasNext, type Paged } from './pagination.js';
 
 export interface ServiceSettings {
   phoneRegion: string;
-  /** Rows per statement of an export (default 1,000). */
+  /** Rows per statement of an export (default 200). */
   exportPageSize?: number;
   /** The longest a feed read may wait for an event (under the request's time limit). */
   maxEventWaitMs: number;
