@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { RoleSchema } from '@ccm/contract';
+import { exportCommand } from './cli/export.js';
+import { importCommand } from './cli/import.js';
+import { UsageError } from './cli/usage-error.js';
 import { loadConfig } from './config.js';
 import { openStore, type Store } from './db/index.js';
 import { SeedError, seed } from './seed.js';
@@ -21,6 +24,12 @@ Commands:
   seed --contacts N [--customers N]
       Fills an empty database fast with valid synthetic data: N contacts over N/5 customers by default
       (for benchmarks; 1,000,000 contacts take a few minutes on SQLite).
+  import FILE.csv [--dry-run] [--report FILE]
+      Imports contacts from a CSV (columns customer, email, wa_number, tp_number, is_primary, is_active) in
+      chunks of 1,000; --dry-run checks every row and writes nothing. Failed rows go to FILE.failed.csv (exit 1).
+  export [--format csv|ndjson] [--out FILE|-] [--customer-id N] [--active true|false] [--primary true|false]
+         [--search TEXT] [--ordering FIELD]
+      Writes the matching contacts to a file (contacts-<date>.csv by default), as GET /api/contacts/export/ does.
 
 The database is the server's: DATABASE_URL, or the SQLite file in DATA_DIR (a .env file here is read too).`;
 
@@ -90,6 +99,10 @@ async function main() {
         values.customers === undefined ? Math.max(1, Math.ceil(contacts / 5)) : Number(values.customers);
       if (!Number.isInteger(customers) || customers < 1) throw new UsageError('--customers must be a positive integer');
       await loadSeed(store, contacts, customers);
+    } else if (command === 'import') {
+      process.exitCode = await importCommand(services, rest);
+    } else if (command === 'export') {
+      process.exitCode = await exportCommand(services, rest);
     } else {
       throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
     }
@@ -97,8 +110,6 @@ async function main() {
     await store.close();
   }
 }
-
-class UsageError extends Error {}
 
 /** Reads a password at the terminal without echoing it. */
 async function askPassword(): Promise<string> {

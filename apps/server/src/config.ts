@@ -65,6 +65,8 @@ const EnvSchema = z.object({
     .regex(/^[A-Z]{2}$/, 'an ISO 3166 two-letter region such as LK')
     .default('LK'),
   BODY_LIMIT: z.string().min(1).default('1mb'),
+  /** Rows per statement of an export (GET /api/contacts/export/): its memory is a few pages of them. */
+  EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().optional(),
   /** Where clients reach the API (scheme, host, port, any path prefix): the origin of absolute links. */
@@ -183,6 +185,7 @@ function shape(e: z.output<typeof EnvSchema>) {
         : undefined,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     bodyLimit: e.BODY_LIMIT,
+    exportPageSize: e.EXPORT_PAGE_SIZE,
     corsOrigins: list(e.CORS_ORIGINS),
     trustProxy: e.TRUST_PROXY,
     /** The origin of absolute links (`next`, `previous`, `Link`); without it, this server's own address. */

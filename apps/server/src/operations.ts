@@ -1,6 +1,7 @@
 import {
   type Contract,
   contract,
+  type IsStreamed,
   type Nothing,
   type Paging,
   type RpcArgs,
@@ -44,7 +45,13 @@ type ResultOf<D> = D extends { paging: Paging; item: infer I extends z.ZodTypeAn
       ? z.output<D>
       : Nothing;
 
-export interface Operation<R, Result = ResultOf<DataOf<R>>> {
+/**
+ * What a streamed route's service call answers (contacts.export): its records a page at a time, the first page
+ * read already, so that a failure to start is an ordinary error answer (http/stream.ts writes the file).
+ */
+export type RecordPages = AsyncIterable<readonly object[]>;
+
+export interface Operation<R, Result = IsStreamed<R> extends true ? RecordPages : ResultOf<DataOf<R>>> {
   run(services: Services, input: RpcArgs<R>, ctx: CallContext): Promise<Result>;
   /** The success envelope's message (REST). */
   message: string | ((result: Result) => string);
@@ -111,6 +118,11 @@ export const operations: OperationTable<Contract> = {
   customers: {
     list: { message: 'Customers retrieved successfully', run: (s, input) => s.customers.list(input) },
     create: { message: 'Customer created successfully', ...versioned, run: (s, input) => s.customers.create(input) },
+    lookup: {
+      message: 'Customers looked up successfully',
+      unkeyed: 'a lookup changes nothing: there is no answer to keep',
+      run: (s, input) => s.customers.lookup(input.references),
+    },
     get: { message: 'Customer retrieved successfully', ...versioned, run: (s, input) => s.customers.get(input.id) },
     update: {
       message: 'Customer updated successfully',
@@ -159,6 +171,7 @@ export const operations: OperationTable<Contract> = {
       status: (r) => (r.errors.length === 0 ? 201 : 207),
       success: (r) => r.errors.length === 0,
     },
+    export: { message: 'Contacts exported successfully', run: (s, input) => s.contacts.exportPages(input) },
     get: { message: 'Contact retrieved successfully', ...versioned, run: (s, input) => s.contacts.get(input.id) },
     update: {
       message: 'Contact updated successfully',

@@ -13,6 +13,7 @@ const TOKEN_LEEWAY_SECONDS = 5;
 export function servicesFor(store: Store, config: Config, limiters?: Limiters, userChanges?: UserChanges): Services {
   return createServices(store, {
     phoneRegion: config.defaultPhoneRegion,
+    exportPageSize: config.exportPageSize,
     // A long poll answers before the request's time limit does.
     maxEventWaitMs: Math.max(0, config.requestTimeoutMs - 2000),
     eventsRetentionDays: config.eventsRetentionDays,

@@ -358,6 +358,12 @@ describe('real responses of every route match the document', () => {
     expect(view.body.data.map((c: Json) => c.primary_contact === null).sort()).toEqual([false, true]);
     await call(viewer, 'GET', '/api/customers-with-contacts/?page=abc');
     await call(viewer, 'GET', '/api/customers-with-contacts/?page=999');
+    const references = [String(id), customer.customer_id, put.username, 'nobody-at-all'];
+    const found = await call(viewer, 'POST', '/api/customers/lookup/', { references });
+    expect(found.body.data.customers.map((c: Json) => c.customer?.id ?? null)).toEqual([id, id, id, null]);
+    await call(viewer, 'POST', '/api/customers/lookup/', { references: [] });
+    expect((await call(viewer, 'GET', `/api/contacts/export/?customer_id=${id}`)).text).toContain(first.email);
+    await call(viewer, 'GET', '/api/contacts/export/?format=xlsx');
 
     const all = await call(staff, 'POST', '/api/contacts/bulk-create/', {
       contacts: [contactBody(other.id), contactBody(other.id, { is_primary: true })],

@@ -18,7 +18,7 @@ export function Layout() {
     <div className="frame">
       <header>
         <nav aria-label="Main">
-          <Link to="/">Customers</Link> <Link to="/contacts">Contacts</Link>
+          <Link to="/">Customers</Link> <Link to="/contacts">Contacts</Link> <Link to="/import">Import</Link>
           {admin && (
             <>
               {' '}

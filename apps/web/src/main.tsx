@@ -7,6 +7,7 @@ import { ContactsPage } from './pages/contacts.js';
 import { CustomerPage } from './pages/customer.js';
 import { CustomersPage } from './pages/customers.js';
 import { EditCustomerPage } from './pages/edit-customer.js';
+import { ImportPage } from './pages/import.js';
 import { NewCustomerPage } from './pages/new-customer.js';
 import { SignInPage } from './pages/sign-in.js';
 import { UsersPage } from './pages/users.js';
@@ -37,11 +38,12 @@ const editCustomer = createRoute({
 });
 const users = createRoute({ getParentRoute: () => app, path: '/users', component: UsersPage });
 const webhooks = createRoute({ getParentRoute: () => app, path: '/webhooks', component: WebhooksPage });
+const importPage = createRoute({ getParentRoute: () => app, path: '/import', component: ImportPage });
 
 const router = createRouter({
   routeTree: root.addChildren([
     signIn,
-    app.addChildren([customers, newCustomer, customer, editCustomer, contacts, users, webhooks]),
+    app.addChildren([customers, newCustomer, customer, editCustomer, contacts, importPage, users, webhooks]),
   ]),
 });
 

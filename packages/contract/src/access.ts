@@ -7,6 +7,21 @@
  * - admin: admin only
  */
 export type Access = 'public' | 'read' | 'write' | 'admin';
-export type RouteMetadata = { readonly access: Access };
+
+/**
+ * A route whose answer is a file streamed record after record (REST only: tRPC answers one JSON value), in one of
+ * its formats, chosen by the query's `format`: each format's media type, the CSV's columns (fields of a record),
+ * and the name the file is saved under (`contacts` → `contacts-<date>.csv`).
+ */
+export interface StreamSpec {
+  readonly formats: { readonly csv: string; readonly ndjson: string };
+  readonly csvColumns: readonly string[];
+  readonly filename: string;
+}
+
+export type RouteMetadata = { readonly access: Access; readonly stream?: StreamSpec };
+/** The metadata of a streamed route: the marker the adapters' types (tRPC, the SDK) leave it out by. */
+export type StreamedMetadata = RouteMetadata & { readonly stream: StreamSpec };
 
 export const meta = (access: Access): RouteMetadata => ({ access });
+export const streamed = (access: Access, stream: StreamSpec): StreamedMetadata => ({ access, stream });

@@ -13,6 +13,7 @@ import {
   TimestampSchema,
   VersionSchema,
 } from './common.js';
+import { EXPORT_FORMATS, type ExportFormat } from './csv.js';
 import { CURSOR_ERRORS } from './cursor.js';
 import { CustomerRefSchema, CustomerSchema } from './customers.js';
 
@@ -87,6 +88,20 @@ export const ContactListInputSchema = PageInputSchema.extend({
 });
 export const ContactListQuerySchema = queryOf(ContactListInputSchema);
 export type ContactListQuery = z.infer<typeof ContactListQuerySchema>;
+
+const FORMATS = Object.keys(EXPORT_FORMATS) as [ExportFormat, ...ExportFormat[]];
+const FORMAT_MESSAGE = `Must be one of: ${FORMATS.map((f) => `"${f}"`).join(', ')}.`;
+
+/** The export: the list's filters and ordering, without its paging (it is every match), and the file's format. */
+export const ContactExportInputSchema = ContactListInputSchema.omit({
+  page: true,
+  page_size: true,
+  cursor: true,
+}).extend({
+  format: z.enum(FORMATS, { errorMap: () => ({ message: FORMAT_MESSAGE }) }).default('csv'),
+});
+export const ContactExportQuerySchema = queryOf(ContactExportInputSchema);
+export type ContactExportQuery = z.infer<typeof ContactExportQuerySchema>;
 
 /** The contact list over tRPC: a numbered page, and the neighbours' cursors when it was asked for by cursor. */
 export const ContactCursorPageSchema = numberedCursorPage(ContactSchema);

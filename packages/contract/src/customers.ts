@@ -88,3 +88,51 @@ export const CustomerListInputSchema = PageInputSchema.extend({
 });
 export const CustomerListQuerySchema = queryOf(CustomerListInputSchema);
 export type CustomerListQuery = z.infer<typeof CustomerListQuerySchema>;
+
+/** The message for a contact whose customer is inactive (a create, a bulk item, an import's dry run). */
+export const INACTIVE_CUSTOMER = 'Contacts cannot be added to an inactive customer.';
+
+export const MAX_LOOKUP_REFERENCES = 1000;
+
+/** A customer as an import's `customer` column names it: its id (`42`), its code (`CUST000042`) or its username. */
+export const CustomerReferenceSchema = z
+  .string(REQUIRED_STRING)
+  .trim()
+  .min(1, 'This field may not be blank.')
+  .max(150, 'At most 150 characters.')
+  .refine(noNul, NUL_MESSAGE);
+
+export type CustomerReference = { id: number } | { code: string } | { username: string };
+
+/**
+ * Which customer a reference names: digits are an id, `CUST` and digits a code (in any case), anything else a
+ * username. A username made only of digits, or shaped like a code, is named by the customer's id instead.
+ */
+export function customerReferenceOf(reference: string): CustomerReference {
+  const text = reference.trim();
+  if (/^\d{1,15}$/.test(text)) return { id: Number(text) };
+  if (/^CUST\d{1,15}$/i.test(text)) return { code: text.toUpperCase() };
+  return { username: text };
+}
+
+export const CustomerLookupRequestSchema = z.object({
+  references: z
+    .array(CustomerReferenceSchema, {
+      required_error: 'This field is required.',
+      invalid_type_error: 'Expected a list of customer ids, codes or usernames.',
+    })
+    .min(1, 'At least one reference is required.')
+    .max(MAX_LOOKUP_REFERENCES, `At most ${MAX_LOOKUP_REFERENCES} references per request.`),
+});
+export type CustomerLookupRequest = z.input<typeof CustomerLookupRequestSchema>;
+
+/** Each reference, in the order asked (repeats included), and the customer it names (null: none). */
+export const CustomerLookupSchema = z.object({
+  customers: z.array(
+    z.object({
+      reference: z.string(),
+      customer: CustomerSchema.pick({ id: true, customer_id: true, username: true, is_active: true }).nullable(),
+    }),
+  ),
+});
+export type CustomerLookup = z.infer<typeof CustomerLookupSchema>;

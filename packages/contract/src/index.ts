@@ -2,6 +2,7 @@ export * from './access.js';
 export * from './auth.js';
 export * from './common.js';
 export * from './contacts.js';
+export * from './csv.js';
 export * from './cursor.js';
 export * from './customers.js';
 export * from './events.js';

@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { meta } from './access.js';
+import { meta, streamed } from './access.js';
 import { LoginRequestSchema, RefreshRequestSchema, TokenPairSchema, UserSchema } from './auth.js';
 import {
   cursorPage,
@@ -15,6 +15,7 @@ import {
   BulkCreateRequestSchema,
   BulkCreateResultSchema,
   ContactCreateSchema,
+  ContactExportQuerySchema,
   ContactListQuerySchema,
   ContactPatchSchema,
   ContactSchema,
@@ -24,9 +25,12 @@ import {
   CustomersWithContactsQuerySchema,
   CustomerWithContactsSchema,
 } from './contacts.js';
+import { CONTACT_CSV_COLUMNS, EXPORT_FORMATS } from './csv.js';
 import {
   CustomerCreateSchema,
   CustomerListQuerySchema,
+  CustomerLookupRequestSchema,
+  CustomerLookupSchema,
   CustomerPatchSchema,
   CustomerSchema,
   CustomerUpdateSchema,
@@ -164,6 +168,18 @@ const customers = c.router({
     metadata: meta('write'),
     summary: 'Create a customer (customer_id is assigned by the server)',
   },
+  lookup: {
+    method: 'POST',
+    path: '/customers/lookup/',
+    body: CustomerLookupRequestSchema,
+    responses: { 200: envelope(CustomerLookupSchema) },
+    metadata: meta('read'),
+    summary: 'Find customers by id, code or username (the `customer` column of a contacts import)',
+    description:
+      'Each reference names one customer: digits are its id, `CUST` and digits its code (in any case), anything ' +
+      'else its username. The answer lists every reference in the order given, with the customer it names (its ' +
+      'id, code, username and whether it is active) or null. Changes nothing; an Idempotency-Key is ignored.',
+  },
   get: {
     method: 'GET',
     path: '/customers/:id/',
@@ -258,6 +274,22 @@ const contacts = c.router({
     responses: { 201: BulkCreateResponseSchema, 207: BulkCreateResponseSchema },
     metadata: meta('write'),
     summary: 'Create up to 1,000 contacts; each item succeeds or fails on its own',
+  },
+  export: {
+    method: 'GET',
+    path: '/contacts/export/',
+    query: ContactExportQuerySchema,
+    responses: { 200: c.otherResponse({ contentType: EXPORT_FORMATS.csv, body: z.string() }) },
+    metadata: streamed('read', { formats: EXPORT_FORMATS, csvColumns: CONTACT_CSV_COLUMNS, filename: 'contacts' }),
+    summary: 'Every contact matching the list filters, as one CSV or NDJSON file, streamed',
+    description:
+      'Takes the filters and ordering of `GET /api/contacts/` (no paging: every match) and `format`: `csv` ' +
+      '(default; the columns of the contacts import, so that the file imports again; a cell a spreadsheet would ' +
+      'run as a formula starts with an apostrophe) or `ndjson` (one contact as in the list per line). Sent as an ' +
+      'attachment, read from the database a page at a time as the client takes it. An error found before the ' +
+      'first byte (a bad filter, no database) is the usual error envelope; a failure after it ends the answer ' +
+      'early (the CSV lacks its last lines, the chunked answer has no final chunk): check that the transfer ' +
+      'completed. REST only.',
   },
   get: {
     method: 'GET',

@@ -1,5 +1,6 @@
 import { type AppRoute, isZodType } from '@ts-rest/core';
 import { z } from 'zod';
+import type { StreamedMetadata, StreamSpec } from './access.js';
 import { IdValueSchema, numberedCursorPage, numberedPage, type Paging } from './common.js';
 
 /*
@@ -25,6 +26,8 @@ export interface Rpc {
   envelope: boolean;
   /** Which parts of a REST request the route declares (and so validates). */
   parts: { query: boolean; body: boolean };
+  /** A file streamed record after record: REST only (no procedure: tRPC answers one JSON value). */
+  stream: StreamSpec | undefined;
 }
 
 const SUCCESS = [200, 201, 202, 204] as const;
@@ -82,7 +85,9 @@ export function rpcOf(route: AppRoute): Rpc {
   }
   const envelope = isZodType(response) && dataOf(response as z.ZodTypeAny) !== response;
   const parts = { query: typed !== undefined, body: hasBody };
-  return { kind: route.method === 'GET' ? 'query' : 'mutation', input, output, paging, status, envelope, parts };
+  const stream = (route.metadata as { stream?: StreamSpec } | undefined)?.stream;
+  const kind = route.method === 'GET' ? 'query' : 'mutation';
+  return { kind, input, output, paging, status, envelope, parts, stream };
 }
 
 // The same, for the types: what a client of the RPC transport sends and gets.
@@ -146,3 +151,5 @@ type Out<D> = D extends { paging: 'cursor'; item: infer I extends z.ZodTypeAny }
 /** The output of the route over RPC. */
 export type RpcOutput<R> = R extends { responses: { 204: unknown } } ? Nothing : Out<SuccessDataOf<R>>;
 export type RpcKindOf<R> = R extends { method: 'GET' } ? 'query' : 'mutation';
+/** A streamed route (a file, REST only): RPC clients and routers leave it out. */
+export type IsStreamed<R> = R extends { metadata: StreamedMetadata } ? true : false;

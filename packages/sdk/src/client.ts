@@ -1,6 +1,7 @@
 import { type Contract, contract, type Event, routeEntries, type TokenPair } from '@ccm/contract';
 import { type ApiFetcherArgs, type AppRoute, type InitClientReturn, initClient } from '@ts-rest/core';
 import type { CcmApiError } from './errors.js';
+import { type ContactExport, type ContactExportInput, exportMethod } from './export.js';
 import { createFetch } from './fetch.js';
 import { type RawRouter, throwOnError, wrapRouter } from './methods.js';
 import { iterate, iterateEvents, type ListEvents, type ListPage } from './paging.js';
@@ -75,8 +76,16 @@ export type Iterate<R extends AppRoute, T> = (
   options?: CallOptions,
 ) => AsyncGenerator<T, void, undefined>;
 
-type ContactsApi = Tagged<Api['contacts'], 'get' | 'create' | 'update' | 'patch' | 'setPrimary' | 'toggleStatus'> & {
+type ContactsApi = Omit<
+  Tagged<Api['contacts'], 'get' | 'create' | 'update' | 'patch' | 'setPrimary' | 'toggleStatus'>,
+  'export'
+> & {
   iterate: Iterate<Contract['contacts']['list'], Awaited<ReturnType<Api['contacts']['get']>>>;
+  /**
+   * Every contact matching the list's filters as one file (`format`: `csv`, the import's columns, or `ndjson`),
+   * resolved once its headers have come, its body streamed as it is read (see {@link ContactExport}).
+   */
+  export(input?: ContactExportInput): Promise<ContactExport>;
 };
 type CustomersApi = Tagged<Api['customers'], 'get' | 'create' | 'update' | 'patch'> & {
   iterate: Iterate<Contract['customers']['list'], Awaited<ReturnType<Api['customers']['get']>>>;
@@ -165,7 +174,11 @@ function assemble(raw: RawClient, session: SessionApi): CcmClient {
   return {
     ...methods,
     auth: auth as CcmClient['auth'],
-    contacts: { ...methods.contacts, iterate: iterateOver(methods.contacts.list) } as ContactsApi,
+    contacts: {
+      ...methods.contacts,
+      iterate: iterateOver(methods.contacts.list),
+      export: exportMethod(raw.contacts.export as never),
+    } as ContactsApi,
     customers: { ...methods.customers, iterate: iterateOver(methods.customers.list) } as CustomersApi,
     events: {
       ...methods.events,

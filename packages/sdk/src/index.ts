@@ -20,12 +20,14 @@ export type {
   Customer,
   CustomerContacts,
   CustomerCreate,
+  CustomerLookup,
   CustomerPatch,
   CustomerRef,
   CustomerUpdate,
   CustomerWithContacts,
   Event,
   EventType,
+  ExportFormat,
   Role,
   TokenPair,
   User,
@@ -54,6 +56,7 @@ export {
   CcmTimeoutError,
   type FieldErrors,
 } from './errors.js';
+export type { ContactExport, ContactExportInput } from './export.js';
 export type { CcmFetch, CcmFetchInit } from './fetch.js';
 export { backoff, type RetryOptions } from './retry.js';
 export type { FetchLike } from './send.js';

@@ -41,6 +41,8 @@ export interface OutgoingRequest {
   signal?: AbortSignal;
   /** Other `fetch` options (credentials, cache, mode...). */
   init?: RequestInit;
+  /** Leave a success's body unread, as `Answer.body` (a file to stream); its time limit ends with the headers. */
+  stream?: boolean;
 }
 
 /** The final answer of a call, its body read as text. */
@@ -50,6 +52,8 @@ export interface Answer {
   headers: Headers;
   text: string;
   info: CcmRequestInfo;
+  /** A streamed success's body, unread (`text` is then empty). */
+  body?: ReadableStream<Uint8Array> | null;
 }
 
 export type Sender = (request: OutgoingRequest) => Promise<Answer>;
@@ -135,8 +139,11 @@ async function attemptOnce(config: SenderConfig, prepared: Prepared, signal: Abo
     if (token) headers.authorization = `Bearer ${token}`;
     const init = { ...request.init, method, headers, body: request.body ?? undefined, signal };
     const response = await doFetch(request.url, init);
-    const text = await abortable(response.text(), signal);
     const { status, statusText } = response;
+    if (request.stream && response.ok) {
+      return { answer: { status, statusText, headers: response.headers, text: '', info, body: response.body }, token };
+    }
+    const text = await abortable(response.text(), signal);
     return { answer: { status, statusText, headers: response.headers, text, info }, token };
   } catch (error) {
     if (signal.aborted || CcmApiError.is(error)) throw error;

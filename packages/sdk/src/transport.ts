@@ -19,7 +19,10 @@ export interface TransportOptions {
 /** Internal: the friendly methods ask the transport to throw a `CcmApiError` on an error status. */
 export const THROW_ON_ERROR: unique symbol = Symbol('ccm.throwOnError');
 
-export type TransportArgs = ApiFetcherArgs & TransportOptions & { [THROW_ON_ERROR]?: boolean };
+/** Internal: the export asks the transport for a success's body unread, as a stream (export.ts). */
+export const STREAM_BODY: unique symbol = Symbol('ccm.streamBody');
+
+export type TransportArgs = ApiFetcherArgs & TransportOptions & { [THROW_ON_ERROR]?: boolean; [STREAM_BODY]?: boolean };
 
 export interface TransportResponse {
   status: number;
@@ -48,12 +51,19 @@ export function createTransport(send: Sender, operationOf: Map<AppRoute, string>
       timeoutMs: args.timeoutMs,
       signal: userSignal ?? args.signal ?? undefined,
       init,
+      stream: args[STREAM_BODY],
     });
-    const result = { status: answer.status, body: parseBody(answer), headers: answer.headers };
+    const body = answer.body === undefined ? parseBody(answer) : answer.body;
+    const result = { status: answer.status, body, headers: answer.headers };
     if (answer.status >= 400 && args[THROW_ON_ERROR]) {
       throw CcmApiError.fromResponse(answer.status, result.body, answer.headers, answer.info);
     }
-    if (args.validateResponse && answer.status < 300 && args.route.responses[answer.status] !== undefined) {
+    if (
+      args.validateResponse &&
+      answer.body === undefined &&
+      answer.status < 300 &&
+      args.route.responses[answer.status] !== undefined
+    ) {
       return { ...result, ...validateResponse({ appRoute: args.route, response: result }) };
     }
     return result;

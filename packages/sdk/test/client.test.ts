@@ -178,6 +178,13 @@ describe('contacts', () => {
     expect(some.created_contacts).toHaveLength(1);
     expect(some.errors).toEqual([{ index: 1, errors: { email: ['Enter a valid email address.'] } }]);
 
+    const found = await ccm.customers.lookup({ body: { references: [customer.customer_id, 'nobody-at-all'] } });
+    expect(found.customers.map((c) => c.customer?.id ?? null)).toEqual([customer.id, null]);
+    const exported = await (await ccm.contacts.export({ query: { customer_id: customer.id } })).text();
+    const count = (await ccm.contacts.list({ query: { customer_id: customer.id } })).count;
+    // The header, a line per contact, and the last line's end.
+    expect(exported.split('\r\n')).toHaveLength(1 + count + 1);
+
     expect(await ccm.contacts.delete({ params: { id: first.id } })).toBeUndefined();
     expect((await failure(ccm.contacts.get({ params: { id: first.id } }))).message).toBe('Contact not found.');
   });

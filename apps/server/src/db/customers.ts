@@ -189,6 +189,26 @@ async function updateCustomer(
   return { ...customer, ...changed, updatedAt, version: customer.version + 1 };
 }
 
+/**
+ * The customers with any of these ids, codes or usernames: one statement, through Sequelize rather than the prepared
+ * reads (its texts vary with the lists' lengths).
+ */
+async function byReferences(refs: { ids: number[]; codes: string[]; usernames: string[] }) {
+  const ids = refs.ids.filter(fitsId);
+  const or = [
+    ...(ids.length ? [{ id: ids }] : []),
+    ...(refs.codes.length ? [{ customerId: refs.codes }] : []),
+    ...(refs.usernames.length ? [{ username: refs.usernames }] : []),
+  ];
+  if (or.length === 0) return [];
+  const rows = (await Customer.findAll({
+    attributes: ['id', 'customerId', 'username', 'isActive'],
+    where: { [Op.or]: or },
+    raw: true,
+  })) as unknown as Pick<CustomerRecord, 'id' | 'customerId' | 'username' | 'isActive'>[];
+  return rows.map((r) => ({ ...r, id: asNumber(r.id), isActive: asBoolean(r.isActive) }));
+}
+
 /** The customers table: the list through the model (its search: search.ts), the hot reads as SQL, the writes. */
 export function customersRepo(sequelize: Sequelize, read: Reader, counters: CountersRepo) {
   const rowLocks = sequelize.getDialect() !== 'sqlite';
@@ -232,6 +252,8 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
       const [row] = await read.select(`${SELECT_CUSTOMERS} WHERE id = ?`, [id]);
       return row && customerRecord(row);
     },
+
+    byReferences,
 
     /** The customer, its row locked for the unit of work where the database has row locks. */
     async lock(id: number, uow: UnitOfWork): Promise<CustomerRecord | undefined> {

@@ -53,7 +53,7 @@ export function createApp(
     allowedHosts: config.allowedHosts,
     selfUrl,
   });
-  createExpressEndpoints(contract, restRouter(services, links), app, {
+  createExpressEndpoints(contract, restRouter(services, links, logger), app, {
     logInitialization: false,
     jsonQuery: false,
     responseValidation: config.env === 'test',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type Router } from 'express';
 
 /** The console's pages (apps/web's routes): each answers the console's index.html, the app then draws it. */
-const PAGES = ['/', '/sign-in', '/customers/*', '/contacts', '/users', '/webhooks'];
+const PAGES = ['/', '/sign-in', '/customers/*', '/contacts', '/import', '/users', '/webhooks'];
 
 /** Whether `dir` holds a build of the console. */
 export const hasConsole = (dir: string) => fs.existsSync(path.join(dir, 'index.html'));

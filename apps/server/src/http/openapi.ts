@@ -13,6 +13,8 @@ import {
   CustomerContactsSchema,
   CustomerCreateSchema,
   CustomerEventSchema,
+  CustomerLookupRequestSchema,
+  CustomerLookupSchema,
   CustomerPatchSchema,
   CustomerRefSchema,
   CustomerSchema,
@@ -23,6 +25,7 @@ import {
   page,
   RefreshRequestSchema,
   type RouteMetadata,
+  type StreamSpec,
   TokenPairSchema,
   UserEventSchema,
   UserSchema,
@@ -51,7 +54,8 @@ import type { AnyOperation } from '../operations.js';
  * - it writes `z.null()` (the `data` of logout and the like) as a string of format "null": `enum: [null]`;
  * - it knows nothing of auth: every route that is not public gets the `bearerAuth` (JWT) requirement, from
  *   the route's `access` metadata, the same metadata the server enforces;
- * - it drops non-JSON responses: the docs page is described as `text/html`;
+ * - it drops non-JSON responses: the docs page is described as `text/html`, a streamed file (the export) in
+ *   each of its formats;
  * - it knows no headers: `Idempotency-Key`, `If-Match`, `If-None-Match` and `ETag` are described where the
  *   operation table says the operation takes or sends them.
  */
@@ -94,6 +98,7 @@ const NAMED: Array<[string, ZodTypeAny, Mode]> = [
   ['CustomerRef', CustomerRefSchema, 'output'],
   ['CustomerContacts', CustomerContactsSchema, 'output'],
   ['CustomerWithContacts', CustomerWithContactsSchema, 'output'],
+  ['CustomerLookup', CustomerLookupSchema, 'output'],
   ['User', UserSchema, 'output'],
   ['TokenPair', TokenPairSchema, 'output'],
   ['ErrorEnvelope', ErrorEnvelopeSchema, 'output'],
@@ -112,6 +117,7 @@ const NAMED: Array<[string, ZodTypeAny, Mode]> = [
   ['BulkCreateRequest', BulkCreateRequestSchema, 'input'],
   ['CustomerCreate', CustomerCreateSchema, 'input'], // also the PUT body
   ['CustomerPatch', CustomerPatchSchema, 'input'],
+  ['CustomerLookupRequest', CustomerLookupRequestSchema, 'input'],
 ];
 
 const ACCESS_TEXT: Record<RouteMetadata['access'], string> = {
@@ -296,6 +302,19 @@ function headerParameters(route: AppRoute, op: AnyOperation): Json[] {
   return out;
 }
 
+/** A streamed file's media types, one per `format` (the CSV's columns said). */
+function streamContent(stream: StreamSpec): Json {
+  return {
+    [stream.formats.csv]: {
+      schema: {
+        type: 'string',
+        description: `A header line, then one line per record: ${stream.csvColumns.join(', ')}.`,
+      },
+    },
+    [stream.formats.ndjson]: { schema: { type: 'string', description: 'One JSON record per line.' } },
+  };
+}
+
 /** Per operation: security, parameters the generator could not convert, headers, readable response descriptions. */
 function mapOperation(operation: Json, route: AppRoute, entry: AnyOperation): Json {
   const access = (route.metadata as RouteMetadata).access;
@@ -330,6 +349,8 @@ function mapOperation(operation: Json, route: AppRoute, entry: AnyOperation): Js
     if (declared && typeof declared === 'object' && 'contentType' in declared) {
       response.content = { [declared.contentType as string]: { schema: { type: 'string' } } };
     }
+    const stream = (route.metadata as RouteMetadata).stream;
+    if (stream && status === '200') response.content = streamContent(stream);
   }
   return op;
 }

@@ -1,12 +1,22 @@
-import { contract, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
+import { contract, type ExportFormat, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
 import { initServer } from '@ts-rest/express';
 import type { Request, Response } from 'express';
-import { type AnyOperation, type CallContext, operationAt, type Performed, perform, setAt } from '../operations.js';
+import type { Logger } from '../logger.js';
+import {
+  type AnyOperation,
+  type CallContext,
+  operationAt,
+  type Performed,
+  perform,
+  type RecordPages,
+  setAt,
+} from '../operations.js';
 import type { Paged, Services } from '../services/index.js';
 import { etagOf, noneMatchHits } from '../services/preconditions.js';
 import { principalOf } from './authenticate.js';
 import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
+import { streamAnswer } from './stream.js';
 
 type Handler = (args: {
   params?: Record<string, number>;
@@ -64,7 +74,7 @@ function answer(
 }
 
 /** The REST adapter: every route of the contract, each served by its entry in the operation table. */
-export function restRouter(services: Services, base: LinkBase) {
+export function restRouter(services: Services, base: LinkBase, logger: Logger) {
   const router: Record<string, unknown> = {};
   for (const entry of routeEntries(contract)) {
     const op = operationAt(entry.name);
@@ -78,7 +88,14 @@ export function restRouter(services: Services, base: LinkBase) {
         ifMatch: req.get('if-match'),
         idempotencyKey: req.get('idempotency-key'),
       };
-      return answer(rpc, op, await perform(services, entry, op, inputOf(rpc, args), ctx), req, res, base);
+      const input = inputOf(rpc, args);
+      const performed = await perform(services, entry, op, input, ctx);
+      if (rpc.stream) {
+        const pages = performed.result as RecordPages;
+        const format = (input as unknown as { format: ExportFormat }).format;
+        return { status: rpc.status, body: streamAnswer(rpc.stream, format, pages, { req, res, logger }) };
+      }
+      return answer(rpc, op, performed, req, res, base);
     };
     setAt(router, entry.name, handler);
   }

@@ -22,6 +22,8 @@ export { hasNext, type Paged } from './pagination.js';
 
 export interface ServiceSettings {
   phoneRegion: string;
+  /** Rows per statement of an export (default 200). */
+  exportPageSize?: number;
   /** The longest a feed read may wait for an event (under the request's time limit). */
   maxEventWaitMs: number;
   /** Events older than this are pruned; undefined: kept. */

@@ -8,7 +8,8 @@ import type { Context } from './types.js';
 
 // The tRPC adapter: every route of the contract as a procedure, made from the contract (its input, output and
 // access: @ccm/contract's rpc.ts) and the operation table (its service call: operations.ts). Nothing here is
-// written per operation; the one subscription, events.onChange, is beside them (event-stream.ts).
+// written per operation; the one subscription, events.onChange, is beside them (event-stream.ts). A streamed
+// route (a file: contacts.export) has no procedure: tRPC answers one JSON value, not a file of a million lines.
 
 /** An operation's result as the procedure answers it: a list as a numbered page (with its cursors, if any). */
 function answer(rpc: Rpc, result: unknown) {
@@ -30,6 +31,7 @@ export function createAppRouter(services: Services, options: { closing?: AbortSi
     const { name, route } = entry;
     const op = operationAt(name);
     const rpc = rpcOf(route);
+    if (rpc.stream) continue;
     const metadata = route.metadata as RouteMetadata;
     // The contract's access, checked as REST checks it (http/authenticate.ts) before the input is read, so that a
     // caller without the right gets 401/403.

@@ -1,4 +1,13 @@
-import type { Contract, Event, EventType, RouteMetadata, RpcInput, RpcKindOf, RpcOutput } from '@ccm/contract';
+import type {
+  Contract,
+  Event,
+  EventType,
+  IsStreamed,
+  RouteMetadata,
+  RpcInput,
+  RpcKindOf,
+  RpcOutput,
+} from '@ccm/contract';
 import type {
   TRPCBuiltRouter,
   TRPCMutationProcedure,
@@ -14,7 +23,12 @@ type ProcedureOf<R> =
     ? TRPCQueryProcedure<{ input: RpcInput<R>; output: RpcOutput<R>; meta: RouteMetadata }>
     : TRPCMutationProcedure<{ input: RpcInput<R>; output: RpcOutput<R>; meta: RouteMetadata }>;
 
-type Procedures<C> = { [K in keyof C]: C[K] extends AppRoute ? ProcedureOf<C[K]> : Procedures<C[K]> };
+/** Every route but the streamed ones (a file is REST only: docs/api.md, "Export"). */
+type Procedures<C> = {
+  [K in keyof C as IsStreamed<C[K]> extends true ? never : K]: C[K] extends AppRoute
+    ? ProcedureOf<C[K]>
+    : Procedures<C[K]>;
+};
 
 /**
  * What `events.onChange` takes: the feed's cursor to start after (`next_cursor`, digits; absent: from the first

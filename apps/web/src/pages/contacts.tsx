@@ -2,6 +2,7 @@ import type { Contact } from '@ccm/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
+import { saveFile } from '../download.js';
 import { FLAG, type Flag, FlagFilter, SearchField } from '../filters.js';
 import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
@@ -47,6 +48,32 @@ function Stats() {
   );
 }
 
+/** The contacts matching the page's filters, as the server's CSV file (the import's columns), downloaded. */
+function ExportButton({ query }: { query: { search?: string; is_active?: boolean; is_primary?: boolean } }) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const download = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const file = await ccm.contacts.export({ query: { ...query, format: 'csv' } });
+      saveFile(await file.blob(), file.filename);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" onClick={download} disabled={busy}>
+        Export CSV
+      </button>
+      {error && <p role="alert">{error}</p>}
+    </>
+  );
+}
+
 /** Every contact, with the statistics above, searched and filtered, a page at a time by keyset cursor. */
 export function ContactsPage() {
   const [search, setSearch] = useState('');
@@ -65,6 +92,7 @@ export function ContactsPage() {
         <FlagFilter label="Active" value={active} onChange={setActive} />
         <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
       </div>
+      <ExportButton query={query} />
       {page.error && <p role="alert">{(page.error as Error).message}</p>}
       <RecordTable
         label="Contacts table"

@@ -4,7 +4,7 @@ import type { CountersRepo } from '../counters.js';
 import { lockForContactWrites } from '../customers.js';
 import type { Reader } from '../reads.js';
 import type { UnitOfWork } from '../transaction.js';
-import { list } from './list.js';
+import { list, slice } from './list.js';
 import { byId, clashes, lockForWrite, ofCustomer, ofCustomerIn, ofCustomers } from './queries.js';
 import type { ContactRecord, ContactsDb, ContactValues, Keyset } from './records.js';
 import { demotePrimaries, insertRows, remove, update } from './writes.js';
@@ -26,6 +26,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
   return {
     list: (...args: Parameters<typeof list> extends [ContactsDb, CountersRepo, ...infer A] ? A : never) =>
       list(db, counters, ...args),
+    slice: (...args: Parameters<typeof slice> extends [ContactsDb, ...infer A] ? A : never) => slice(db, ...args),
     byId: (id: number) => byId(db, id),
     ofCustomer: (customerId: number) => ofCustomer(db, customerId),
     ofCustomers: (customerIds: number[]) => ofCustomers(db, customerIds),

@@ -95,6 +95,38 @@ async function filteredPage(plan: PagePlan, counters: CountersRepo): Promise<{ t
   return { total, rows };
 }
 
+/** The order's column, direction and ORDER BY (of a table alias): the id breaks ties. */
+function ordering(order: { by: ContactOrder }, descending: boolean) {
+  const column = { created_at: 'created_at', email: 'email', id: 'id' }[order.by];
+  const dir = descending ? 'DESC' : 'ASC';
+  const orderSql = (t: string) => (column === 'id' ? `${t}id ${dir}` : `${t}${column} ${dir}, ${t}id ${dir}`);
+  return { column, dir, orderSql };
+}
+
+/**
+ * The next `limit` rows after `after` in the order, without a total: the export's pages (services/contacts/
+ * export.ts). Each is a range of the order's index, read as far as the filters need to fill it, however deep.
+ */
+export async function slice(
+  db: ContactsDb,
+  filter: ContactFilter,
+  order: { by: ContactOrder; desc: boolean },
+  limit: number,
+  after?: { value: string | number; id: number },
+): Promise<ContactRecord[]> {
+  if (filter.customerId !== undefined && !fitsId(filter.customerId)) return [];
+  const { column, orderSql } = ordering(order, order.desc);
+  const search = filter.searchTerms?.length ? contactSearch(db.dialect, filter.searchTerms, 'contacts') : undefined;
+  const keyset = after && keysetCondition(column, order.desc, after);
+  const where = columnConditions(db.dialect, filter, search, keyset);
+  const rows = await db.read.select(
+    `SELECT ${CONTACT_COLUMNS} ${FROM_CONTACTS} JOIN (SELECT id FROM contacts${where.sql}
+       ORDER BY ${orderSql('')} ${limitSql(limit)}) page ON page.id = c.id ORDER BY ${orderSql('c.')}`,
+    where.params,
+  );
+  return rows.map(contactRecord);
+}
+
 /**
  * A page and the total. Every filter is on the contacts table, and every contact has its customer (a foreign key):
  * the page's ids are read from the order's index before the join, so that a deep page skips index entries rather
@@ -112,11 +144,9 @@ export async function list(
   keyset?: Keyset,
 ): Promise<{ count: number; rows: ContactRecord[] }> {
   if (filter.customerId !== undefined && !fitsId(filter.customerId)) return { count: 0, rows: [] };
-  const column = { created_at: 'created_at', email: 'email', id: 'id' }[order.by];
   // A backward keyset page is read in the opposite order from its boundary, then turned around.
   const backward = keyset?.backward ?? false;
-  const dir = order.desc !== backward ? 'DESC' : 'ASC';
-  const orderSql = (t: string) => (column === 'id' ? `${t}id ${dir}` : `${t}${column} ${dir}, ${t}id ${dir}`);
+  const { column, dir, orderSql } = ordering(order, order.desc !== backward);
   const search = filter.numberPrefix
     ? numberSearch(db.dialect, filter.numberPrefix, 'contacts')
     : filter.searchTerms?.length

@@ -1,5 +1,7 @@
+import type { ContactExportQuery } from '@ccm/contract';
 import type { Store } from '../../db/index.js';
 import { bulkCreate } from './bulk.js';
+import { exportPages } from './export.js';
 import { customersWithContacts, get, list, ofCustomer, stats } from './read.js';
 import type { ContactDeps } from './rules.js';
 import { create, remove, setPrimary, toggleStatus, update } from './write.js';
@@ -9,12 +11,13 @@ const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: 
   ((...args: never[]) => f(deps, ...args)) as Rest<F>;
 
 /** The contact operations over a store: reads (read.ts), writes (write.ts), bulk create (bulk.ts). */
-export function contactsService(store: Store, settings: { phoneRegion: string }) {
+export function contactsService(store: Store, settings: { phoneRegion: string; exportPageSize?: number }) {
   const deps: ContactDeps = { store, phoneRegion: settings.phoneRegion };
   return {
     list: bind(deps, list),
     get: bind(deps, get),
     stats: bind(deps, stats),
+    exportPages: (query: ContactExportQuery) => exportPages(deps, query, settings.exportPageSize),
     ofCustomer: bind(deps, ofCustomer),
     customersWithContacts: bind(deps, customersWithContacts),
     create: bind(deps, create),

@@ -15,7 +15,7 @@ import { numberPrefix } from '../phone.js';
 import { CONTACT_NOT_FOUND, type ContactDeps, CUSTOMER_NOT_FOUND } from './rules.js';
 
 /** The value a keyset cursor holds for the list's sort column. */
-function sortValue(by: ContactOrder, r: ContactRecord): string | number {
+export function sortValue(by: ContactOrder, r: ContactRecord): string | number {
   if (by === 'created_at') return r.createdAt.toISOString();
   return by === 'email' ? r.email : r.id;
 }

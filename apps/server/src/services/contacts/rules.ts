@@ -1,4 +1,4 @@
-import type { FieldErrors } from '@ccm/contract';
+import { type FieldErrors, INACTIVE_CUSTOMER } from '@ccm/contract';
 import type { ContactValues, Store } from '../../db/index.js';
 import { addFieldError, duplicateError } from '../errors.js';
 import { INVALID_PHONE, toE164 } from '../phone.js';
@@ -59,7 +59,7 @@ export function normalizePhones(
 /** Why contacts cannot be added to this customer, if they cannot. */
 export function customerError(customer: { isActive: boolean } | undefined | null, id: number): string | undefined {
   if (!customer) return `Customer ${id} does not exist.`;
-  if (!customer.isActive) return 'Contacts cannot be added to an inactive customer.';
+  if (!customer.isActive) return INACTIVE_CUSTOMER;
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { Store } from '../../db/index.js';
+import { lookup } from './lookup.js';
 import { get, list } from './read.js';
 import type { CustomerDeps } from './rules.js';
 import { create, remove, update } from './write.js';
@@ -9,6 +10,7 @@ export function customersService(store: Store, settings: { phoneRegion: string }
   return {
     list: (query: Parameters<typeof list>[1]) => list(deps, query),
     get: (id: number) => get(deps, id),
+    lookup: (references: string[]) => lookup(deps, references),
     create: (data: Parameters<typeof create>[1]) => create(deps, data),
     update: (id: number, data: Parameters<typeof update>[2], ifMatch?: string) => update(deps, id, data, ifMatch),
     remove: (id: number, ifMatch?: string) => remove(deps, id, ifMatch),
