@@ -4,11 +4,15 @@ import { useRole } from './access.js';
 import { FeedbackProvider } from './feedback.js';
 import { ccm } from './session.js';
 
-/** The frame of the signed-in pages: the navigation (the admins' pages for admins only) and signing out. */
+/**
+ * The frame of the signed-in pages: the navigation (the import for those who may write, the admins' pages for
+ * admins only) and signing out.
+ */
 export function Layout() {
   const navigate = useNavigate();
   const queries = useQueryClient();
-  const admin = useRole() === 'admin';
+  const role = useRole();
+  const admin = role === 'admin';
   const signOut = async () => {
     await ccm.logout().catch(() => {});
     queries.clear();
@@ -18,7 +22,13 @@ export function Layout() {
     <div className="frame">
       <header>
         <nav aria-label="Main">
-          <Link to="/">Customers</Link> <Link to="/contacts">Contacts</Link> <Link to="/import">Import</Link>
+          <Link to="/">Customers</Link> <Link to="/contacts">Contacts</Link>
+          {(admin || role === 'staff') && (
+            <>
+              {' '}
+              <Link to="/import">Import</Link>
+            </>
+          )}
           {admin && (
             <>
               {' '}

@@ -9,7 +9,7 @@ import { consoleUnderTest, fitsWidth, seriousViolations } from './support/browse
 const under = consoleUnderTest();
 
 /** The buttons that only move around or show more (reading). */
-const READING = /^(Sign out|Previous|Next|History .*)$/;
+const READING = /^(Sign out|Previous|Next|History .*|Export CSV)$/;
 
 /** What a viewer could use to change something on the page as it is now. */
 async function writeControls(page: Page): Promise<string[]> {
@@ -35,6 +35,7 @@ describe('a viewer', () => {
       [`/customers/${customer.id}/edit`, 'Edit customer', 'Viewers can read everything here but change nothing.'],
       ['/customers/new', 'New customer', 'Viewers can read everything here but change nothing.'],
       ['/contacts', 'Contacts', ''],
+      ['/import', 'Import contacts', 'Viewers can read everything here but change nothing.'],
       ['/users', 'Users', 'Only admins can manage users; you are signed in as viewer.'],
       ['/webhooks', 'Webhooks', 'Only admins can manage webhooks; you are signed in as viewer.'],
     ];

@@ -41,6 +41,12 @@ function columnConditions(dialect: Dialect, filter: ContactFilter, ...extra: (Sq
   return { sql: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
+/** The search's condition: a number's start as its ranges, other terms as substrings (search.ts). */
+function searchCondition(dialect: Dialect, filter: ContactFilter): SqlCondition | undefined {
+  if (filter.numberPrefix) return numberSearch(dialect, filter.numberPrefix, 'contacts');
+  return filter.searchTerms?.length ? contactSearch(dialect, filter.searchTerms, 'contacts') : undefined;
+}
+
 /** How a page is read: its rows' ids in the order's index, then joined (`ids`: the statement that finds them). */
 interface PagePlan {
   db: ContactsDb;
@@ -116,7 +122,7 @@ export async function slice(
 ): Promise<ContactRecord[]> {
   if (filter.customerId !== undefined && !fitsId(filter.customerId)) return [];
   const { column, orderSql } = ordering(order, order.desc);
-  const search = filter.searchTerms?.length ? contactSearch(db.dialect, filter.searchTerms, 'contacts') : undefined;
+  const search = searchCondition(db.dialect, filter);
   const keyset = after && keysetCondition(column, order.desc, after);
   const where = columnConditions(db.dialect, filter, search, keyset);
   const rows = await db.read.select(
@@ -147,11 +153,7 @@ export async function list(
   // A backward keyset page is read in the opposite order from its boundary, then turned around.
   const backward = keyset?.backward ?? false;
   const { column, dir, orderSql } = ordering(order, order.desc !== backward);
-  const search = filter.numberPrefix
-    ? numberSearch(db.dialect, filter.numberPrefix, 'contacts')
-    : filter.searchTerms?.length
-      ? contactSearch(db.dialect, filter.searchTerms, 'contacts')
-      : undefined;
+  const search = searchCondition(db.dialect, filter);
   const plan: PagePlan = {
     db,
     filter,

@@ -1,8 +1,8 @@
 import type { Contact as ContactDto, ContactExportQuery } from '@ccm/contract';
 import type { ContactOrder, ContactRecord } from '../../db/index.js';
 import { contactDto } from '../dto.js';
-import { parseOrdering, searchTerms } from '../lists.js';
-import { sortValue } from './read.js';
+import { parseOrdering } from '../lists.js';
+import { contactFilter, sortValue } from './read.js';
 import type { ContactDeps } from './rules.js';
 
 /**
@@ -24,12 +24,7 @@ export async function exportPages(
   query: ContactExportQuery,
   pageSize = EXPORT_PAGE_SIZE,
 ): Promise<AsyncIterable<ContactDto[]>> {
-  const filter = {
-    customerId: query.customer_id,
-    isActive: query.is_active,
-    isPrimary: query.is_primary,
-    searchTerms: searchTerms(query.search, deps.phoneRegion),
-  };
+  const filter = contactFilter(query, deps.phoneRegion);
   const order = parseOrdering<ContactOrder>(query.ordering);
   const read = (after?: { value: string | number; id: number }) =>
     deps.store.contacts.slice(filter, order, pageSize, after);

@@ -35,7 +35,10 @@ function validPosition(by: ContactOrder, { value, id }: Position): boolean {
  * The list's filters for the data layer: a search that is the start of a phone number looks up the numbers by
  * their E.164 prefix (an index range); any other search is a substring of every searched column.
  */
-export function contactFilter(query: ContactListQuery, region: string): ContactFilter {
+export function contactFilter(
+  query: Pick<ContactListQuery, 'customer_id' | 'is_active' | 'is_primary' | 'search'>,
+  region: string,
+): ContactFilter {
   const prefix = query.search === undefined ? undefined : numberPrefix(query.search, region);
   return {
     customerId: query.customer_id,
