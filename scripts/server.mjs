@@ -29,7 +29,14 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-const server = spawn(process.execPath, [path.join(root, 'apps', 'server', 'dist', `${entry}.js`), ...args], {
+// The server's one process gets the old-space limit its workers get (WORKER_HEAP_LIMIT_MB, default 256; 0: V8's
+// own): V8 otherwise lets an export's garbage pile up (docs/benchmarks.md, "Export memory"). A limit in NODE_OPTIONS wins.
+const heapLimit = process.env.WORKER_HEAP_LIMIT_MB ?? '256';
+const heapFlags =
+  entry === 'main' && heapLimit !== '0' && !/--max[-_]old[-_]space[-_]size\b/.test(process.env.NODE_OPTIONS ?? '')
+    ? [`--max-old-space-size=${heapLimit}`]
+    : [];
+const server = spawn(process.execPath, [...heapFlags, path.join(root, 'apps', 'server', 'dist', `${entry}.js`), ...args], {
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => server.kill(signal));

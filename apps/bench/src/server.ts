@@ -30,7 +30,8 @@ export async function startServer(
   const service = await startService({
     name: 'server',
     command: process.execPath,
-    args: ['dist/main.js'],
+    // As `pnpm start` runs one process (scripts/server.mjs): with its workers' old-space limit.
+    args: workers === 1 ? ['--max-old-space-size=256', 'dist/main.js'] : ['dist/main.js'],
     cwd: serverDir,
     url: `http://127.0.0.1:${port}`,
     readyPath: '/api/ready/',
