@@ -36,8 +36,12 @@ const heapFlags =
   entry === 'main' && heapLimit !== '0' && !/--max[-_]old[-_]space[-_]size\b/.test(process.env.NODE_OPTIONS ?? '')
     ? [`--max-old-space-size=${heapLimit}`]
     : [];
-const server = spawn(process.execPath, [...heapFlags, path.join(root, 'apps', 'server', 'dist', `${entry}.js`), ...args], {
-  stdio: 'inherit',
-});
+const server = spawn(
+  process.execPath,
+  [...heapFlags, path.join(root, 'apps', 'server', 'dist', `${entry}.js`), ...args],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
