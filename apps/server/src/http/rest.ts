@@ -5,6 +5,7 @@ import { type AnyOperation, type CallContext, operationAt, type Performed, perfo
 import type { Paged, Services } from '../services/index.js';
 import { etagOf, noneMatchHits } from '../services/preconditions.js';
 import { principalOf } from './authenticate.js';
+import { CONSISTENCY_TOKEN } from './consistency.js';
 import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
 
@@ -36,12 +37,13 @@ const inputOf = (rpc: Rpc, { params, query, body }: Parameters<Handler>[0]) => (
 function answer(
   rpc: Rpc,
   op: AnyOperation,
-  { result, replayed }: Performed,
+  { result, replayed, consistencyToken }: Performed,
   req: Request,
   res: Response,
   base: LinkBase,
 ) {
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  if (consistencyToken) res.setHeader(CONSISTENCY_TOKEN, consistencyToken);
   const version = op.version?.(result);
   if (version !== undefined) {
     res.setHeader('ETag', etagOf(version));
@@ -77,6 +79,7 @@ export function restRouter(services: Services, base: LinkBase) {
         requestId: requestIdOf(res),
         ifMatch: req.get('if-match'),
         idempotencyKey: req.get('idempotency-key'),
+        consistencyToken: req.get(CONSISTENCY_TOKEN),
       };
       return answer(rpc, op, await perform(services, entry, op, inputOf(rpc, args), ctx), req, res, base);
     };
