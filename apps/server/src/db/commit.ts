@@ -40,9 +40,15 @@ interface SqliteConnection {
  * Commits `t` with its trailing writes; throws, the transaction still open, when any of them fails. On PostgreSQL
  * and MariaDB a BEGIN not sent yet goes in the same message; a transaction that sent nothing commits nothing. There
  * the same message also reads the primary's log position after the commit (positions.ts), which it answers: the
- * consistency token of the change (services/consistency.ts), at the cost of no round trip of its own.
+ * consistency token of the change (services/consistency.ts), at the cost of no round trip of its own; only with
+ * `position` (a server with read replicas): the statement is not free (docs/benchmarks.md).
  */
-export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transaction): Promise<Position | undefined> {
+export async function commit(
+  sequelize: Sequelize,
+  dialect: Dialect,
+  t: Transaction,
+  position: boolean,
+): Promise<Position | undefined> {
   const writes = trailing.get(t) ?? [];
   trailing.delete(t);
   const connection = connectionOf(t);
@@ -61,12 +67,13 @@ export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transact
     return undefined;
   }
   const begin = takeBegin(t);
-  if (writes.length === 0 && begin) {
-    finishCommitted(t);
+  if (writes.length === 0 && (begin || !position)) {
+    if (begin) finishCommitted(t);
+    else await t.commit();
     return undefined;
   }
   const first = begin ? [dialect === 'postgres' ? 'BEGIN' : 'START TRANSACTION'] : [];
-  const last = ['COMMIT', PRIMARY_POSITION_SQL[dialect]];
+  const last = position ? ['COMMIT', PRIMARY_POSITION_SQL[dialect]] : ['COMMIT'];
   let results: unknown[];
   if (dialect === 'postgres') {
     const client = connection as PgClient;
@@ -84,6 +91,7 @@ export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transact
     )) as unknown[];
   }
   finishCommitted(t);
+  if (!position) return undefined;
   const [row] = results.at(-1) as { position?: unknown }[];
   return parsePosition(dialect, row?.position);
 }

@@ -117,10 +117,13 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
   }
   const read = reader(sequelize, db.dialect, (replica, err) => failed(replica as Replica, err));
   const counters = countersRepo(read);
-  const onCommit = (position: Position | undefined, sentAt: number) => {
-    replicas?.committed(position, sentAt);
-    noteCommit(position);
-  };
+  // Without replicas nothing needs a commit's position: it is not read (commit.ts).
+  const onCommit =
+    replicas &&
+    ((position: Position | undefined, sentAt: number) => {
+      replicas.committed(position, sentAt);
+      noteCommit(position);
+    });
   const transaction: Store['transaction'] = (work) =>
     pending.run(() => watched('write', () => inTransaction(sequelize, work, onCommit)));
   return {

@@ -55,7 +55,8 @@ export const withCommitHook = <T>(hook: CommitHook, call: () => Promise<T>): Pro
 
 /**
  * Told of every commit: the primary's log position after it (none on SQLite) and when the COMMIT was sent, so
- * that every commit finished before that time is at or before the position (db/replicas.ts, db/routing.ts).
+ * that every commit finished before that time is at or before the position (db/replicas.ts, db/routing.ts). Only
+ * given with read replicas: without one, the position is not read.
  */
 export type OnCommit = (position: Position | undefined, sentAt: number) => void;
 
@@ -84,7 +85,7 @@ async function once<T>(
     const value = await work(uow);
     await hook?.beforeCommit(uow, value);
     const sentAt = Date.now();
-    const position = await commit(sequelize, dialect, t);
+    const position = await commit(sequelize, dialect, t, onCommit !== undefined);
     onCommit?.(position, sentAt);
     return value;
   } catch (err) {
