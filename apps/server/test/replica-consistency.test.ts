@@ -39,8 +39,9 @@ afterAll(() => r?.close());
 
 /** Calls through one adapter as the staff user; `token`: sends back the latest consistency token of this round. */
 function caller(adapter: Adapter, { token, readsOn }: { token: boolean; readsOn?: TestServer }): Caller {
-  const writes = operations(r.t.url, r.t.staff.token);
-  const reads = operations((readsOn ?? r.t).url, r.t.staff.token);
+  // Only the token of this round, if any: not the one the test's other clients share (support/consistency.ts).
+  const writes = operations(r.t.url, r.t.staff.token, { shareTokens: false });
+  const reads = operations((readsOn ?? r.t).url, r.t.staff.token, { shareTokens: false });
   let latest: string | undefined;
   return async (name, input) => {
     const read = /\.(get|list|contacts)$/.test(name);

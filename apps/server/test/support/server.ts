@@ -6,9 +6,10 @@ import type { Logger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { freshDatabase } from './database.js';
 import { type Api, api } from './http.js';
+import { JWT_SECRET } from './secret.js';
 
 export const PASSWORDS = { admin: 'admin-password-1', staff: 'staff-password-1', viewer: 'viewer-password-1' };
-export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export { JWT_SECRET } from './secret.js';
 
 export interface TestServer {
   url: string;
