@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Adapter, operations } from './support/adapters.js';
-import { createContact, createCustomer } from './support/factories.js';
+import { contactBody, createContact, createCustomer, customerBody } from './support/factories.js';
 import { type Caller, concurrently, round, SCENARIOS } from './support/read-your-writes.js';
 import { canReplicate, type ReplicatedServer, startReplicatedServer } from './support/replicated.js';
 import type { TestServer } from './support/server.js';
@@ -72,6 +72,22 @@ describe.runIf(canReplicate())('read replicas a client can trust (a replica 200 
     // The tokens' reads waited for the replica rather than all going to the primary.
     expect(await r.replicaReads()).toBeGreaterThan(before);
   }, 120_000);
+
+  it("a token older than the user's last write, made by another client of theirs, does not make a read stale", async () => {
+    const ops = operations(r.t.url, r.t.staff.token, { shareTokens: false });
+    const problems = await concurrently(ROUNDS, 10, async () => {
+      const customer = await ops.call('rest', 'customers.create', customerBody());
+      const created = await ops.call('rest', 'contacts.create', contactBody(customer.data.id));
+      const old = created.headers.get('x-consistency-token')!;
+      // The replica reaches the old token; then the user changes the contact from elsewhere, token not kept.
+      await new Promise((resolve) => setTimeout(resolve, APPLY_DELAY_MS + 100));
+      const email = `other-${created.data.email}`;
+      await ops.call('rest', 'contacts.patch', { id: created.data.id, email });
+      const read = await ops.call('rest', 'contacts.get', { id: created.data.id }, { 'x-consistency-token': old });
+      return read.data?.email === email ? undefined : `read ${read.status} ${read.data?.email}`;
+    });
+    expect(problems).toEqual([]);
+  });
 
   it('a user who did not write reads from the replica, everything older than the window included', async () => {
     const customer = await createCustomer(r.t.staff);

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   committedBefore,
+  later,
   type Position,
   positionFromText,
   positionText,
@@ -12,17 +13,24 @@ import {
  * Read-your-writes over read replicas (docs/databases.md, "Read replicas"; docs/api.md, "Consistency tokens"). Every
  * call of either adapter runs here, which chooses where its reads go, once:
  * - a write, and a read that must see the newest state (the change feed, histories), on the primary;
- * - a read with a valid `X-Consistency-Token` on a replica that has replayed that far, waiting REPLICA_WAIT_MS for
- *   one, else on the primary;
- * - a read without one, by a user who wrote within READ_YOUR_WRITES_WINDOW_MS, on the primary; any other on a
- *   replica that has every commit older than that window.
+ * - a read with a valid `X-Consistency-Token`, or by a user who wrote within READ_YOUR_WRITES_WINDOW_MS, on a
+ *   replica that has replayed that far (the later of the token and the user's last write), waiting REPLICA_WAIT_MS
+ *   for one, else on the primary;
+ * - any other read on a replica that has every commit older than that window.
  * A write answers with the token of its commit: the primary's log position after it, signed.
  */
 
-/** Which users wrote lately (Redis when REDIS_URL is set, else this process's memory: src/recent-writes.ts). */
+/** Where a user's last writes stand in the primary's log: `unknown` without a position (then the primary reads). */
+export type LastWrite = Position | 'unknown';
+
+/**
+ * Which users wrote within the window, and how far their writes reach in the log (Redis when REDIS_URL is set,
+ * else this process's memory: src/recent-writes.ts).
+ */
 export interface RecentWrites {
-  mark(userId: number): Promise<void>;
-  wroteWithin(userId: number): Promise<boolean>;
+  mark(userId: number, position: Position | undefined): Promise<void>;
+  /** The user's writes within the window, or undefined when there were none. */
+  lastWrite(userId: number): Promise<LastWrite | undefined>;
   close(): Promise<void>;
 }
 
@@ -76,10 +84,11 @@ export function consistencyService(store: Store, settings: ConsistencySettings) 
 
   async function routeOf(call: ConsistentCall): Promise<ReadRoute> {
     if (!replicas || call.reads !== 'replica') return { primary: true };
-    const after = tokens.verify(call.token);
-    if (after) return { after };
-    if (call.userId !== undefined && (await settings.recentWrites.wroteWithin(call.userId))) return { primary: true };
-    return { since: Date.now() - settings.windowMs };
+    // The user's own writes count even with a token: another client of the same user may have written since.
+    const mine = call.userId === undefined ? undefined : await settings.recentWrites.lastWrite(call.userId);
+    if (mine === 'unknown') return { primary: true };
+    const after = later(tokens.verify(call.token), mine);
+    return after ? { after } : { since: Date.now() - settings.windowMs };
   }
 
   /** The primary's position now, as a token (none on SQLite, or without a binary log). */
@@ -96,17 +105,18 @@ export function consistencyService(store: Store, settings: ConsistencySettings) 
      */
     async run<T>(call: ConsistentCall, work: () => Promise<T>): Promise<{ value: T; token?: string }> {
       const write = call.reads === 'write';
-      const wrote = async () => {
-        if (write && replicas && call.userId !== undefined) await settings.recentWrites.mark(call.userId);
+      const wrote = async (position: Position | undefined) => {
+        if (write && replicas && call.userId !== undefined) await settings.recentWrites.mark(call.userId, position);
       };
       let outcome: { value: T; committed?: Position };
       try {
         outcome = await store.routed(await routeOf(call), work);
       } catch (err) {
-        if (committedBefore(err)) await wrote();
+        const committed = committedBefore(err);
+        if (committed) await wrote(committed);
         throw err;
       }
-      await wrote();
+      await wrote(outcome.committed);
       if (write) return { value: outcome.value, token: outcome.committed && tokens.sign(outcome.committed) };
       return { value: outcome.value, token: call.reads === 'primary' && replicas ? await current() : undefined };
     },

@@ -16,7 +16,7 @@ import { webhooksService } from './webhooks.js';
 
 export type { Principal } from './access.js';
 export type { UserChanges } from './accounts.js';
-export type { ConsistencyService, ConsistentCall, RecentWrites } from './consistency.js';
+export type { ConsistencyService, ConsistentCall, LastWrite, RecentWrites } from './consistency.js';
 export { AppError, asAppError, type ErrorCode, fieldErrorsFromZod, unavailable } from './errors.js';
 export { type EventActor, withActor } from './events.js';
 export { type Limiter, type Limiters, noLimit } from './limits.js';
