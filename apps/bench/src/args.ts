@@ -14,6 +14,8 @@ export interface Args {
   scenarios: string[] | undefined;
   /** Build the database again even when a cached one of the right size exists. */
   fresh: boolean;
+  /** A streaming replica of DATABASE_URL's server: the server reads from its copy of the bench database. */
+  replica: string | undefined;
 }
 
 export const USAGE = `Usage: pnpm bench [options]
@@ -26,6 +28,9 @@ export const USAGE = `Usage: pnpm bench [options]
   --workers N         server processes, for the server and each baseline (default 2)
   --scenarios a,b     run only these scenarios (see the list below)
   --fresh             build the database again instead of reusing the cached one
+  --replica URL       a streaming replica of DATABASE_URL's server (postgres://…, mariadb://…, no database):
+                      the server reads from its copy of the bench database (DATABASE_READ_URLS); run once
+                      with and once without it to compare (docs/benchmarks.md)
   --help
 
 The database: SQLite (a cached file per size in apps/bench/data/) unless DATABASE_URL names a PostgreSQL or
@@ -53,6 +58,7 @@ export function parse(argv: string[]): Args | 'help' {
       workers: { type: 'string' },
       scenarios: { type: 'string' },
       fresh: { type: 'boolean', default: false },
+      replica: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -70,5 +76,6 @@ export function parse(argv: string[]): Args | 'help' {
       .map((s) => s.trim())
       .filter(Boolean),
     fresh: values.fresh ?? false,
+    replica: values.replica,
   };
 }

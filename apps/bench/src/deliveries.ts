@@ -64,6 +64,7 @@ async function main() {
     workers: WORKERS,
     scenarios: undefined,
     fresh: false,
+    replica: undefined,
   });
   const hook = await receiver();
   const server = await startServer(db, WORKERS, { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });

@@ -57,6 +57,7 @@ async function main() {
     workers: 1,
     scenarios: undefined,
     fresh: false,
+    replica: undefined,
   });
   const server = await startServer(db, 1, { EXPORT_PAGE_SIZE: values['page-size'] });
   try {

@@ -100,6 +100,28 @@ function selectScenarios(args: Args): Scenario[] {
   });
 }
 
+/** With --replica: the server reads from the replica's copy of the bench database. */
+function replicaEnv(args: Args, db: BenchDatabase): Record<string, string> {
+  if (!args.replica) return {};
+  if (db.dialect === 'sqlite') throw new ArgsError('--replica needs DATABASE_URL (PostgreSQL or MariaDB)');
+  const url = new URL(args.replica);
+  url.pathname = new URL(db.url).pathname;
+  return { DATABASE_READ_URLS: url.toString() };
+}
+
+/** Waits until the server has the replica in rotation (it has replayed the seeding), at most a minute. */
+async function replicaInRotation(base: string) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    status('waiting for the replica to be in rotation…');
+    const ready = (await (await fetch(`${base}/api/ready/`)).json()) as {
+      data?: { replicas?: { state: string }[] };
+    };
+    if (ready.data?.replicas?.every((r) => r.state === 'up')) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the replica did not come into rotation within a minute (see GET /api/ready/)');
+}
+
 async function contextOf(args: Args, base: string): Promise<ScenarioContext> {
   let counter = Math.floor(Math.random() * 5_000_000);
   const ctx: ScenarioContext = {
@@ -202,6 +224,7 @@ function finish(args: Args, db: BenchDatabase, reports: ScenarioReport[]) {
       cpus: `${os.availableParallelism()} × ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
       database: db.label,
       dialect: db.dialect,
+      ...(args.replica ? { replica: new URL(args.replica).host } : {}),
       contacts: args.contacts,
       customers: args.customers,
       workers: args.workers,
@@ -235,8 +258,9 @@ async function bench(args: Args) {
   try {
     db = await prepareDatabase(args);
     status('starting the server…');
-    const server = await startServer(db, args.workers);
+    const server = await startServer(db, args.workers, replicaEnv(args, db));
     services.push(server);
+    if (args.replica) await replicaInRotation(server.url);
     say(`server: ${server.url} (pid ${server.pid}, ${args.workers} worker(s), ${db.dialect})`);
     const ctx = await contextOf(args, server.url);
     const { reports, runnable } = await check(selected, server.url, ctx);

@@ -27,6 +27,8 @@ export interface Report {
     cpus: string;
     database: string;
     dialect: string;
+    /** The read replica the server read from (`host:port`), if any. */
+    replica?: string;
     contacts: number;
     customers: number;
     workers: number;
@@ -126,7 +128,7 @@ export function markdown(report: Report): string {
     `# ccm benchmark, ${m.date}`,
     '',
     `- commit ${m.commit}, Node ${m.node}, ${m.cpus}`,
-    `- database: ${m.dialect}, ${m.database}: ${m.contacts.toLocaleString('en')} contacts, ${m.customers.toLocaleString('en')} customers`,
+    `- database: ${m.dialect}, ${m.database}: ${m.contacts.toLocaleString('en')} contacts, ${m.customers.toLocaleString('en')} customers${m.replica ? `; reads from the replica ${m.replica}` : ''}`,
     `- ${m.workers} worker(s) for the server and each baseline; ${m.connections} connections; ${m.durationSeconds} s per run after ${m.warmupSeconds} s of warm-up`,
     '',
     table(report),

@@ -44,8 +44,16 @@ const EnvSchema = z.object({
     .regex(/^(sqlite:|postgres(ql)?:\/\/|mariadb:\/\/|mysql:\/\/)/, 'use sqlite:<path>, postgres://… or mariadb://…')
     .optional(),
   DATABASE_LOGGING: bool.default('false'),
-  /** Comma-separated read replicas (same scheme as DATABASE_URL); reads outside transactions go there. */
+  /** Comma-separated read replicas (same scheme as DATABASE_URL); reads may go there (docs/databases.md). */
   DATABASE_READ_URLS: z.string().default(''),
+  /** A read with a consistency token waits this long for a replica to reach it, then goes to the primary. */
+  REPLICA_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(200),
+  /** A replica further behind than this (or not answering) leaves the rotation until it catches up. */
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** How often the replicas' replay positions are read while reads are routed (every second otherwise). */
+  REPLICA_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
+  /** Reads without a token by a user who wrote within this long go to the primary (or a replica as fresh). */
+  READ_YOUR_WRITES_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(1000).default(0),
   /** Milliseconds a request waits for a free connection before failing. */
@@ -158,6 +166,7 @@ function shape(e: z.output<typeof EnvSchema>) {
     database: {
       url: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'ccm.sqlite')}`,
       readUrls: list(e.DATABASE_READ_URLS),
+      replicas: { waitMs: e.REPLICA_WAIT_MS, maxLagMs: e.REPLICA_MAX_LAG_MS, pollMs: e.REPLICA_POLL_MS },
       logging: e.DATABASE_LOGGING,
       pool: {
         max: e.DATABASE_POOL_MAX,
@@ -196,6 +205,8 @@ function shape(e: z.output<typeof EnvSchema>) {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? 'json',
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    /** Without a token, a user's reads stay on the primary this long after the user's last write. */
+    readYourWritesWindowMs: e.READ_YOUR_WRITES_WINDOW_MS,
     limits: {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
       loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,

@@ -33,6 +33,8 @@ export interface CallContext {
   ifMatch?: string;
   /** The request's `Idempotency-Key` header (services/idempotency.ts). */
   idempotencyKey?: string;
+  /** The request's `X-Consistency-Token` header (services/consistency.ts). */
+  consistencyToken?: string;
 }
 
 /** What a route's service call answers: a page for a list, nothing for a 204 or a `data: null`, else the data. */
@@ -68,6 +70,11 @@ export interface Operation<R, Result = IsStreamed<R> extends true ? RecordPages 
    * write stores its answer under the key.
    */
   unkeyed?: string;
+  /**
+   * A read that must see the newest state, on the primary (services/consistency.ts): the change feed and the
+   * histories, which a client reads to learn of changes and then reads the records they name.
+   */
+  newest?: true;
 }
 
 export type AnyOperation = Operation<AppRoute, unknown>;
@@ -147,6 +154,7 @@ export const operations: OperationTable<Contract> = {
     },
     history: {
       message: 'Customer history retrieved successfully',
+      newest: true,
       run: (s, { id, ...page }) => s.events.history({ type: 'customer', id }, page),
     },
     withContacts: {
@@ -204,11 +212,12 @@ export const operations: OperationTable<Contract> = {
     },
     history: {
       message: 'Contact history retrieved successfully',
+      newest: true,
       run: (s, { id, ...page }) => s.events.history({ type: 'contact', id }, page),
     },
   },
   events: {
-    list: { message: 'Events retrieved successfully', run: (s, input) => s.events.feed(input) },
+    list: { message: 'Events retrieved successfully', newest: true, run: (s, input) => s.events.feed(input) },
   },
   webhooks: {
     list: { message: 'Webhooks retrieved successfully', run: (s, input) => s.webhooks.list(input) },
@@ -236,8 +245,8 @@ export const operations: OperationTable<Contract> = {
     ready: {
       message: 'Ready',
       run: async (s) => {
-        await s.ready();
-        return { status: 'ready' as const, database: 'ok' as const };
+        const replicas = await s.ready();
+        return { status: 'ready' as const, database: 'ok' as const, ...(replicas ? { replicas } : {}) };
       },
     },
   },
@@ -249,17 +258,35 @@ export const operations: OperationTable<Contract> = {
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** What an operation answered, and whether it is a stored answer given again (Idempotency-Key). */
+/**
+ * What an operation answered, whether it is a stored answer given again (Idempotency-Key), and the consistency
+ * token to answer with (a write's; services/consistency.ts).
+ */
 export interface Performed {
   result: unknown;
   replayed: boolean;
+  consistencyToken?: string;
 }
 
 /**
- * Runs an operation for either adapter: a write with an Idempotency-Key, by a signed-in user, runs once per user and
- * key (services/idempotency.ts), its answer stored; anything else simply runs.
+ * Runs an operation for either adapter, its reads routed to the primary or a replica (services/consistency.ts): a
+ * write with an Idempotency-Key, by a signed-in user, runs once per user and key (services/idempotency.ts), its
+ * answer stored; anything else simply runs.
  */
 export async function perform(
+  services: Services,
+  entry: { name: string; route: AppRoute },
+  op: AnyOperation,
+  input: unknown,
+  ctx: CallContext,
+): Promise<Performed> {
+  const reads = WRITES.has(entry.route.method) ? 'write' : op.newest ? 'primary' : 'replica';
+  const call = { userId: ctx.principal?.userId, token: ctx.consistencyToken, reads } as const;
+  const { value, token } = await services.consistency.run(call, () => performOnce(services, entry, op, input, ctx));
+  return token ? { ...value, consistencyToken: token } : value;
+}
+
+async function performOnce(
   services: Services,
   { name, route }: { name: string; route: AppRoute },
   op: AnyOperation,

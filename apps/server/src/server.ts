@@ -7,6 +7,7 @@ import { createApp } from './http/app.js';
 import { createLimiters } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { type MaintenanceTask, startMaintenance } from './maintenance.js';
+import { recentWritesInMemory, recentWritesInRedis } from './recent-writes.js';
 import { startDeliverer } from './services/deliveries/index.js';
 import type { Services } from './services/index.js';
 import { ensureWritable } from './startup.js';
@@ -68,7 +69,11 @@ export async function startServer(
     ? userChangesOverRedis(config.redis.url, config.redis.keyPrefix, logger)
     : undefined;
   await userChanges?.ready;
-  const services = servicesFor(store, config, limits.limiters, userChanges);
+  const window = config.readYourWritesWindowMs;
+  const recentWrites = config.redis.url
+    ? recentWritesInRedis(config.redis.url, config.redis.keyPrefix, window)
+    : recentWritesInMemory(window);
+  const services = servicesFor(store, config, limits.limiters, userChanges, recentWrites);
   const firstUser = options.prepared ? undefined : await ensureFirstUser(services, config, logger);
 
   let url = '';
@@ -98,7 +103,7 @@ export async function startServer(
   );
   // An unavailable database is logged once by the store (openStore above); anything else here is worth a line.
   const deliverer = config.webhooks.deliver
-    ? startDeliverer(store, config.webhooks, (err) => {
+    ? startDeliverer(store, services.consistency, config.webhooks, (err) => {
         if (!isUnavailable(err)) logger.warn({ err: (err as Error).message }, 'webhook deliveries: trying again');
       })
     : undefined;
@@ -124,7 +129,7 @@ export async function startServer(
       clearInterval(closeWhenIdle);
       clearTimeout(timer);
       await Promise.all([stopMaintenance(), deliverer?.stop()]);
-      await Promise.all([limits.close(), userChanges?.close()]);
+      await Promise.all([limits.close(), userChanges?.close(), services.consistency.close()]);
       await store.close();
     },
   };

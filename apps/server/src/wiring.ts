@@ -1,7 +1,8 @@
 import type { Config } from './config.js';
 import type { Store } from './db/index.js';
+import { recentWritesInMemory } from './recent-writes.js';
 import { signingSecret } from './secret.js';
-import { createServices, type Limiters, type Services, type UserChanges } from './services/index.js';
+import { createServices, type Limiters, type RecentWrites, type Services, type UserChanges } from './services/index.js';
 
 /** Tolerated clock difference, in seconds, when checking a token's exp and iat. */
 const TOKEN_LEEWAY_SECONDS = 5;
@@ -10,7 +11,14 @@ const TOKEN_LEEWAY_SECONDS = 5;
  * The services over a store, with the settings they take from the configuration, and, in a server, the limits
  * and the channel that tells the other server processes of changed users.
  */
-export function servicesFor(store: Store, config: Config, limiters?: Limiters, userChanges?: UserChanges): Services {
+export function servicesFor(
+  store: Store,
+  config: Config,
+  limiters?: Limiters,
+  userChanges?: UserChanges,
+  recentWrites: RecentWrites = recentWritesInMemory(config.readYourWritesWindowMs),
+): Services {
+  const secret = signingSecret(config);
   return createServices(store, {
     phoneRegion: config.defaultPhoneRegion,
     exportPageSize: config.exportPageSize,
@@ -21,8 +29,9 @@ export function servicesFor(store: Store, config: Config, limiters?: Limiters, u
     idempotency: { ttlSeconds: config.idempotencyKeyTtlSeconds },
     limiters,
     userChanges,
+    consistency: { secret, windowMs: config.readYourWritesWindowMs, recentWrites },
     tokens: {
-      secret: signingSecret(config),
+      secret,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       accessTtl: config.jwt.accessTtl,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consistencyHeader } from './support/consistency.js';
 import { createCustomer } from './support/factories.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -11,7 +12,8 @@ import { startTestServer, type TestServer } from './support/server.js';
 function get(url: string, path: string, headers: Record<string, string>) {
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON and assert on it.
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }>((resolve, reject) => {
-    const req = http.get(`${url}${path}`, { headers }, (res) => {
+    // The newest consistency token of the test's clients, as one SDK session sends it (support/consistency.ts).
+    const req = http.get(`${url}${path}`, { headers: { ...consistencyHeader(url), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c: string) => {
         text += c;

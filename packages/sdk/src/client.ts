@@ -1,5 +1,6 @@
 import { type Contract, contract, type Event, routeEntries, type TokenPair } from '@ccm/contract';
 import { type ApiFetcherArgs, type AppRoute, type InitClientReturn, initClient } from '@ts-rest/core';
+import { ConsistencyTokens } from './consistency.js';
 import type { CcmApiError } from './errors.js';
 import { type ContactExport, type ContactExportInput, exportMethod } from './export.js';
 import { createFetch } from './fetch.js';
@@ -148,6 +149,7 @@ export function createClient(options: ClientOptions): CcmClient {
     retry: options.retry === false ? { ...DEFAULT_RETRY, retries: 0 } : { ...DEFAULT_RETRY, ...options.retry },
     headers: options.headers ?? {},
     auth: session,
+    consistency: new ConsistencyTokens(),
   });
   const operationOf = new Map<AppRoute, string>(routeEntries(contract).map((r) => [r.route, r.name]));
   raw = initClient(contract, {

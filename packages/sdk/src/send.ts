@@ -1,3 +1,4 @@
+import type { ConsistencyTokens } from './consistency.js';
 import { abortable, sleep, withDeadline } from './deadline.js';
 import { CcmApiError, CcmError, CcmNetworkError, type CcmRequestInfo } from './errors.js';
 import { idempotencyKeyOf, ifMatchHeader, randomId } from './idempotency.js';
@@ -19,6 +20,8 @@ export interface SenderConfig {
   retry: Required<RetryOptions>;
   headers: Record<string, string>;
   auth: Authenticator;
+  /** The session's consistency token: sent with every call, the newest one answered kept (consistency.ts). */
+  consistency: ConsistencyTokens;
 }
 
 /** One call as the sender takes it: the request, and how to treat it. */
@@ -137,8 +140,11 @@ async function attemptOnce(config: SenderConfig, prepared: Prepared, signal: Abo
   try {
     const token = request.authenticate === false ? undefined : await config.auth.accessToken(signal);
     if (token) headers.authorization = `Bearer ${token}`;
+    const consistent = config.consistency.current();
+    if (consistent && !headers['x-consistency-token']) headers['x-consistency-token'] = consistent;
     const init = { ...request.init, method, headers, body: request.body ?? undefined, signal };
     const response = await doFetch(request.url, init);
+    config.consistency.keep(response.headers.get('x-consistency-token'));
     const { status, statusText } = response;
     if (request.stream && response.ok) {
       return { answer: { status, statusText, headers: response.headers, text: '', info, body: response.body }, token };

@@ -16,6 +16,7 @@ import {
   TRPCClientError,
   type TRPCLink,
 } from '@trpc/client';
+import { ConsistencyTokens } from './consistency.js';
 import { type CcmFetch, createFetch } from './fetch.js';
 import { ifMatchHeader, UNKEYED_OPERATIONS } from './idempotency.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
@@ -164,6 +165,7 @@ function standalone(options: StandaloneTrpcOptions): TrpcSessionSource {
     retry: options.retry === false ? { ...DEFAULT_RETRY, retries: 0 } : { ...DEFAULT_RETRY, ...options.retry },
     headers: options.headers ?? {},
     auth: { accessToken: async () => (await getToken()) ?? undefined, renewAfter401: async () => false },
+    consistency: new ConsistencyTokens(),
   });
   return { baseUrl, fetch: createFetch(send, baseUrl) };
 }

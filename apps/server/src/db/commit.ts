@@ -2,6 +2,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 import { type PgClient, pgInlined, takeBegin } from './begin.js';
 import type { Dialect } from './connection.js';
 import { connectionOf, finishCommitted, loggingOf, transactionIdOf } from './internals.js';
+import { type Position, PRIMARY_POSITION_SQL, parsePosition } from './positions.js';
 import { sqliteValue } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
@@ -37,9 +38,17 @@ interface SqliteConnection {
 
 /**
  * Commits `t` with its trailing writes; throws, the transaction still open, when any of them fails. On PostgreSQL
- * and MariaDB a BEGIN not sent yet goes in the same message; a transaction that sent nothing commits nothing.
+ * and MariaDB a BEGIN not sent yet goes in the same message; a transaction that sent nothing commits nothing. There
+ * the same message also reads the primary's log position after the commit (positions.ts), which it answers: the
+ * consistency token of the change (services/consistency.ts), at the cost of no round trip of its own; only with
+ * `position` (a server with read replicas): the statement is not free (docs/benchmarks.md).
  */
-export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transaction): Promise<void> {
+export async function commit(
+  sequelize: Sequelize,
+  dialect: Dialect,
+  t: Transaction,
+  position: boolean,
+): Promise<Position | undefined> {
   const writes = trailing.get(t) ?? [];
   trailing.delete(t);
   const connection = connectionOf(t);
@@ -54,25 +63,35 @@ export async function commit(sequelize: Sequelize, dialect: Dialect, t: Transact
         ),
       );
     }
-    return t.commit();
+    await t.commit();
+    return undefined;
   }
   const begin = takeBegin(t);
-  if (writes.length === 0) return begin ? finishCommitted(t) : t.commit();
+  if (writes.length === 0 && (begin || !position)) {
+    if (begin) finishCommitted(t);
+    else await t.commit();
+    return undefined;
+  }
   const first = begin ? [dialect === 'postgres' ? 'BEGIN' : 'START TRANSACTION'] : [];
+  const last = position ? ['COMMIT', PRIMARY_POSITION_SQL[dialect]] : ['COMMIT'];
+  let results: unknown[];
   if (dialect === 'postgres') {
     const client = connection as PgClient;
     const texts = writes.map((w) => pgInlined(client, w.sql, w.params));
     if (texts.includes(undefined)) throw new Error('commit.ts: a trailing write holds a value with no SQL literal');
-    const text = [...first, ...texts, 'COMMIT'].join(';\n');
+    const text = [...first, ...texts, ...last].join(';\n');
     log?.(`Executing (${transactionIdOf(t)}): ${text}`);
-    await client.query(text);
+    results = ((await client.query(text)) as { rows: unknown[] }[]).map((r) => r.rows);
   } else {
-    const sql = [...first, ...writes.map((w) => w.sql), 'COMMIT'].join(';\n');
+    const sql = [...first, ...writes.map((w) => w.sql), ...last].join(';\n');
     log?.(`Executing (${transactionIdOf(t)}): ${sql}`);
-    await (connection as MariaConnection).query(
+    results = (await (connection as MariaConnection).query(
       sql,
       writes.flatMap((w) => w.params),
-    );
+    )) as unknown[];
   }
   finishCommitted(t);
+  if (!position) return undefined;
+  const [row] = results.at(-1) as { position?: unknown }[];
+  return parsePosition(dialect, row?.position);
 }

@@ -1,26 +1,39 @@
 import 'reflect-metadata';
-import type { Options, Sequelize as PlainSequelize } from 'sequelize';
+import { type Options, Sequelize as PlainSequelize } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { beginBeforeSequelizeQueries } from './begin.js';
 import { checkInternals, shareWriterConnection } from './internals.js';
 import { models } from './models/index.js';
+import type { Replica, ReplicaSettings } from './replicas.js';
 import { sqliteModule } from './sqlite.js';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mariadb';
 
 export interface DatabaseOptions {
   url: string;
-  /** Read replicas of `url`: reads outside a transaction go to them, everything else to `url`. */
+  /** Read replicas of `url`: reads outside a transaction may go to them (db/routing.ts), everything else to `url`. */
   readUrls?: string[];
+  /** How the replicas are followed and chosen (db/replicas.ts); defaults below. */
+  replicas?: ReplicaSettings;
   logging?: boolean | ((sql: string) => void);
   pool?: { max: number; min: number; acquireMs: number; idleMs: number };
+  /** How long opening a connection may take (the drivers' own default otherwise). */
+  connectTimeoutMs?: number;
 }
 
 export interface Database {
   sequelize: Sequelize;
   dialect: Dialect;
+  /** The read replicas, each with a Sequelize instance (and pool) of its own; none without DATABASE_READ_URLS. */
+  replicas: Replica[];
   close(): Promise<void>;
 }
+
+/** REPLICA_WAIT_MS, REPLICA_MAX_LAG_MS and REPLICA_POLL_MS when unset (config.ts). */
+export const DEFAULT_REPLICA_SETTINGS: ReplicaSettings = { waitMs: 200, maxLagMs: 10_000, pollMs: 50 };
+
+/** A replica that does not answer its connection within this long is down (its reads go to the primary). */
+const REPLICA_CONNECT_TIMEOUT_MS = 2000;
 
 /** Reads `sqlite:<path>`, `sqlite::memory:`, `postgres://…`, `mariadb://…` or `mysql://…`. */
 export function parseDatabaseUrl(url: string): { dialect: Dialect; storage?: string } {
@@ -59,7 +72,6 @@ export function connectionOptions(options: DatabaseOptions): Options & { dialect
   };
   const common = { logging, benchmark: false, define: { underscored: true }, pool };
   if (dialect === 'sqlite') return { ...common, dialect, storage, dialectModule: sqliteModule };
-  const primary = connectionOf(options.url);
   // `?sslmode=require` (or `?ssl=true`) encrypts; `verify-full` also checks the server's certificate.
   const params = new URL(options.url).searchParams;
   const sslmode = params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'require' : undefined);
@@ -73,11 +85,32 @@ export function connectionOptions(options: DatabaseOptions): Options & { dialect
     dialect === 'mariadb'
       ? { initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', multipleStatements: true }
       : {};
-  const dialectOptions = { ...isolation, ...ssl };
+  const timeout =
+    options.connectTimeoutMs === undefined
+      ? {}
+      : dialect === 'postgres'
+        ? { connectionTimeoutMillis: options.connectTimeoutMs }
+        : { connectTimeout: options.connectTimeoutMs };
+  const dialectOptions = { ...isolation, ...ssl, ...timeout };
   const server = { ...common, dialect, ...(Object.keys(dialectOptions).length > 0 ? { dialectOptions } : {}) };
-  const readUrls = options.readUrls ?? [];
-  if (readUrls.length === 0) return { ...server, ...primary };
-  return { ...server, replication: { write: primary, read: readUrls.map(connectionOf) } };
+  return { ...server, ...connectionOf(options.url) };
+}
+
+/** `host:port/database` of a URL: how logs, /metrics and /api/ready/ name a replica (never its credentials). */
+export function databaseName(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}`;
+}
+
+/** A Sequelize instance (without models) for each read replica: its own pool, the primary's settings. */
+function openReplicas(options: DatabaseOptions): Replica[] {
+  return (options.readUrls ?? []).map((url) => {
+    const sequelize = new PlainSequelize(
+      connectionOptions({ ...options, url, readUrls: [], connectTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS }),
+    );
+    checkInternals(sequelize);
+    return { name: databaseName(url), sequelize };
+  });
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
@@ -91,5 +124,6 @@ export function openDatabase(options: DatabaseOptions): Database {
   if (connection.dialect === 'sqlite' && connection.storage !== ':memory:') {
     shareWriterConnection(sequelize as unknown as PlainSequelize);
   }
-  return { sequelize, dialect: connection.dialect, close: () => sequelize.close() };
+  const replicas = openReplicas(options);
+  return { sequelize, dialect: connection.dialect, replicas, close: () => sequelize.close() };
 }

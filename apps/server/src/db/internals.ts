@@ -9,7 +9,7 @@ import { type Sequelize, Transaction } from 'sequelize';
  */
 
 interface ConnectionManager {
-  getConnection(options?: { type?: 'SELECT'; uuid?: string }): Promise<unknown>;
+  getConnection(options?: { type?: string; uuid?: string; useMaster?: boolean }): Promise<unknown>;
   releaseConnection(connection: unknown, force?: boolean): unknown;
   destroyConnection(connection: unknown): Promise<void>;
   _onProcessExit(): Promise<void>;
@@ -20,10 +20,65 @@ interface ConnectionManager {
 const managerOf = (sequelize: Sequelize) =>
   (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
 
-/** A connection from Sequelize's pool for a read (a replica when there are some), given back with `release`. */
-export const acquireReadConnection = (sequelize: Sequelize) => managerOf(sequelize).getConnection({ type: 'SELECT' });
+/** A connection from Sequelize's pool for a read (a replica when routeSelects says so), given back with `release`. */
+export const acquireReadConnection = (sequelize: Sequelize, primary = false) =>
+  managerOf(sequelize).getConnection({ type: 'SELECT', useMaster: primary });
 export const releaseConnection = (sequelize: Sequelize, connection: unknown) =>
   managerOf(sequelize).releaseConnection(connection);
+
+/** Where routeSelects sends a read: a replica (with its own Sequelize instance and pool), or undefined. */
+export interface SelectRouter<R extends { sequelize: Sequelize }> {
+  pick(): Promise<R | undefined>;
+  /** A read on `replica` failed: it is given again to the primary. */
+  failed(replica: R, err: unknown): void;
+  served(replica: R): void;
+}
+
+const replicaOfConnection = new WeakMap<object, { sequelize: Sequelize }>();
+
+/** The replica a read connection came from (routeSelects), or undefined for the primary's. */
+export const replicaOf = (connection: unknown) => replicaOfConnection.get(connection as object);
+
+/**
+ * Every read outside a transaction, Sequelize's own and reads.ts's alike, takes its connection here: from the pool
+ * of the replica `router` picks, or from the primary's. A Sequelize read that fails on a replica runs once more on
+ * the primary (reads.ts does the same for its own), so that a replica going away costs no request an error.
+ */
+export function routeSelects<R extends { sequelize: Sequelize }>(sequelize: Sequelize, router: SelectRouter<R>): void {
+  const manager = managerOf(sequelize);
+  const get = manager.getConnection.bind(manager);
+  const release = manager.releaseConnection.bind(manager);
+  manager.getConnection = async (options) => {
+    if (options?.type !== 'SELECT' || options.uuid || options.useMaster) return get(options);
+    const replica = await router.pick();
+    if (!replica) return get(options);
+    try {
+      const connection = await managerOf(replica.sequelize).getConnection({ type: 'SELECT' });
+      replicaOfConnection.set(connection as object, replica);
+      router.served(replica);
+      return connection;
+    } catch (err) {
+      router.failed(replica, err);
+      return get(options);
+    }
+  };
+  manager.releaseConnection = (connection, force) => {
+    const replica = replicaOf(connection);
+    return replica ? managerOf(replica.sequelize).releaseConnection(connection, force) : release(connection, force);
+  };
+  const query = sequelize.query.bind(sequelize) as (sql: unknown, options?: Record<string, unknown>) => unknown;
+  (sequelize as unknown as { query: typeof query }).query = async (sql, options) => {
+    const routable = options?.type === 'SELECT' && !options.transaction && !options.useMaster;
+    const replica = routable ? await router.pick() : undefined;
+    try {
+      return await query(sql, options);
+    } catch (err) {
+      if (!replica) throw err;
+      router.failed(replica as R, err);
+      return query(sql, { ...options, useMaster: true });
+    }
+  };
+}
 
 /** The driver connection a transaction runs on, and its id (as Sequelize's log names it). */
 export const connectionOf = (t: Transaction) => (t as unknown as { connection: unknown }).connection;

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Sequelize, Transaction } from 'sequelize';
 import { type PgClient, pgInlined, sendBegin, takeBegin } from './begin.js';
 import type { Dialect } from './connection.js';
-import { acquireReadConnection, connectionOf, loggingOf, releaseConnection, transactionIdOf } from './internals.js';
+import {
+  acquireReadConnection,
+  connectionOf,
+  loggingOf,
+  releaseConnection,
+  replicaOf,
+  transactionIdOf,
+} from './internals.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
 /**
@@ -41,10 +48,13 @@ interface MariaConnection {
 
 type Log = ((sql: string, on?: string) => void) | undefined;
 
-export function reader(sequelize: Sequelize, dialect: Dialect): Reader {
+/** Told of a read that failed on a replica (which then runs again on the primary). */
+export type ReplicaError = (replica: { sequelize: Sequelize }, err: unknown) => void;
+
+export function reader(sequelize: Sequelize, dialect: Dialect, replicaError: ReplicaError = () => {}): Reader {
   const logging = loggingOf(sequelize);
   const log: Log = logging && ((sql, on = 'default') => logging(`Executing (${on}): ${sql}`));
-  return dialect === 'sqlite' ? sqliteReader(sequelize, log) : serverReader(sequelize, dialect, log);
+  return dialect === 'sqlite' ? sqliteReader(sequelize, log) : serverReader(sequelize, dialect, log, replicaError);
 }
 
 const all = <T>(run: (callback: (err: Error | null, rows: Row[]) => void) => void) =>
@@ -100,7 +110,7 @@ const pgText = (sql: string) => {
   return sql.replace(/\?/g, () => `$${++i}`);
 };
 
-function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader {
+function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log, replicaError: ReplicaError): Reader {
   const named = new Map<string, { name: string; text: string }>();
   const pgStatement = (sql: string) => {
     let s = named.get(sql);
@@ -145,12 +155,22 @@ function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log): Reader 
   return {
     async select<T>(sql: string, params: readonly unknown[]) {
       log?.(sql);
-      const connection = await acquireReadConnection(sequelize);
-      try {
-        return await run<T>(connection, sql, params, true);
-      } finally {
-        await releaseConnection(sequelize, connection);
-      }
+      const attempt = async (primaryOnly: boolean) => {
+        const connection = await acquireReadConnection(sequelize, primaryOnly);
+        try {
+          return { rows: await run<T>(connection, sql, params, true) };
+        } catch (err) {
+          const replica = replicaOf(connection);
+          if (!replica) throw err;
+          replicaError(replica, err);
+          return undefined;
+        } finally {
+          await releaseConnection(sequelize, connection);
+        }
+      };
+      // A read that fails on a replica runs again on the primary.
+      const done = await attempt(false);
+      return done ? done.rows : (await attempt(true))!.rows;
     },
     selectIn<T>(uow: UnitOfWork, sql: string, params: readonly unknown[]) {
       const t = asTransaction(uow);

@@ -5,6 +5,7 @@ import { deferBegin } from './begin.js';
 import { commit } from './commit.js';
 import type { Dialect } from './connection.js';
 import { checkTransactionInternals, transactionWithoutBegin } from './internals.js';
+import type { Position } from './positions.js';
 import { inWriteTurn } from './write-turns.js';
 
 const MAX_ATTEMPTS = 4;
@@ -52,6 +53,13 @@ const commitHooks = new AsyncLocalStorage<CommitHook>();
 /** Runs `call` with `hook` for the first transaction it commits. */
 export const withCommitHook = <T>(hook: CommitHook, call: () => Promise<T>): Promise<T> => commitHooks.run(hook, call);
 
+/**
+ * Told of every commit: the primary's log position after it (none on SQLite) and when the COMMIT was sent, so
+ * that every commit finished before that time is at or before the position (db/replicas.ts, db/routing.ts). Only
+ * given with read replicas: without one, the position is not read.
+ */
+export type OnCommit = (position: Position | undefined, sentAt: number) => void;
+
 const sqliteWriters = new WeakMap<Sequelize, ReturnType<typeof concurrencyLimit>>();
 const checked = new WeakSet<Sequelize>();
 
@@ -60,6 +68,7 @@ async function once<T>(
   sequelize: Sequelize,
   hook: CommitHook | undefined,
   work: (uow: UnitOfWork) => Promise<T>,
+  onCommit: OnCommit | undefined,
 ): Promise<T> {
   const dialect = sequelize.getDialect() as Dialect;
   const t =
@@ -75,7 +84,9 @@ async function once<T>(
     await hook?.afterBegin(uow);
     const value = await work(uow);
     await hook?.beforeCommit(uow, value);
-    await commit(sequelize, dialect, t);
+    const sentAt = Date.now();
+    const position = await commit(sequelize, dialect, t, onCommit !== undefined);
+    onCommit?.(position, sentAt);
     return value;
   } catch (err) {
     // Sequelize's own commit() that fails has already given the connection up.
@@ -94,14 +105,18 @@ async function once<T>(
  * (IMMEDIATE), so a writer from another process waits instead of deadlocking on a lock upgrade. The cluster's
  * workers take their turns from the primary (write-turns.ts); other processes still meet in the busy handler.
  */
-export async function inTransaction<T>(sequelize: Sequelize, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  sequelize: Sequelize,
+  work: (uow: UnitOfWork) => Promise<T>,
+  onCommit?: OnCommit,
+): Promise<T> {
   const sqlite = sequelize.getDialect() === 'sqlite';
   const current = commitHooks.getStore();
   const hook = current && !current.committed ? current : undefined;
   const attempt = async (): Promise<T> => {
     for (let n = 1; ; n++) {
       try {
-        return await once(sequelize, hook, work);
+        return await once(sequelize, hook, work, onCommit);
       } catch (err) {
         if (n >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, 5 * n + Math.random() * 20));

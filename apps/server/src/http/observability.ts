@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppRoute } from '@ts-rest/core';
 import type { Request, RequestHandler, Response } from 'express';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReplicaStatus } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { AppError, type Principal } from '../services/index.js';
 import { requestIdOf } from './requestId.js';
@@ -76,11 +77,50 @@ export interface Metrics {
 }
 
 /**
+ * Each read replica's state on every scrape: `ccm_replica_lag_seconds` (NaN while unknown), `ccm_replica_up` (1: in
+ * rotation) and `ccm_replica_reads_total`, labelled by `host:port/database`.
+ */
+function replicaMetrics(registry: Registry, replicas: () => ReplicaStatus[]) {
+  const labelNames = ['replica'] as const;
+  new Gauge({
+    name: 'ccm_replica_lag_seconds',
+    help: 'How old the oldest change a read replica has not replayed can be (to within a poll)',
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const r of replicas()) this.set({ replica: r.name }, r.lagMs === null ? Number.NaN : r.lagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'ccm_replica_up',
+    help: 'Whether a read replica is in the rotation (1) or out of it (0: starting, lagging, down, not a replica)',
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const r of replicas()) this.set({ replica: r.name }, r.state === 'up' ? 1 : 0);
+    },
+  });
+  const counted = new Map<string, number>();
+  new Counter({
+    name: 'ccm_replica_reads_total',
+    help: 'Reads a read replica has served',
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const r of replicas()) {
+        this.inc({ replica: r.name }, r.reads - (counted.get(r.name) ?? 0));
+        counted.set(r.name, r.reads);
+      }
+    },
+  });
+}
+
+/**
  * Prometheus metrics on a registry of this app's own (several apps in one process never collide): default
  * process metrics, and per request a count and a latency histogram labelled by method, route template and
- * status, plus the requests in flight.
+ * status, plus the requests in flight; the read replicas' lags (`replicas`).
  */
-export function createMetrics(): Metrics {
+export function createMetrics(replicas: () => ReplicaStatus[] = () => []): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // In a worker, this registry is what the primary collects (see clusterMetrics below).
@@ -108,6 +148,8 @@ export function createMetrics(): Metrics {
     help: 'Requests received and not yet answered',
     registers: [registry],
   });
+
+  replicaMetrics(registry, replicas);
 
   const started = () => inFlight.inc();
   const answered: Metrics['answered'] = (method, route, status, seconds) => {

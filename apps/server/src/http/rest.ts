@@ -14,6 +14,7 @@ import {
 import type { Paged, Services } from '../services/index.js';
 import { etagOf, noneMatchHits } from '../services/preconditions.js';
 import { principalOf } from './authenticate.js';
+import { CONSISTENCY_TOKEN } from './consistency.js';
 import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
 import { streamAnswer } from './stream.js';
@@ -46,12 +47,13 @@ const inputOf = (rpc: Rpc, { params, query, body }: Parameters<Handler>[0]) => (
 function answer(
   rpc: Rpc,
   op: AnyOperation,
-  { result, replayed }: Performed,
+  { result, replayed, consistencyToken }: Performed,
   req: Request,
   res: Response,
   base: LinkBase,
 ) {
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  if (consistencyToken) res.setHeader(CONSISTENCY_TOKEN, consistencyToken);
   const version = op.version?.(result);
   if (version !== undefined) {
     res.setHeader('ETag', etagOf(version));
@@ -87,6 +89,7 @@ export function restRouter(services: Services, base: LinkBase, logger: Logger) {
         requestId: requestIdOf(res),
         ifMatch: req.get('if-match'),
         idempotencyKey: req.get('idempotency-key'),
+        consistencyToken: req.get(CONSISTENCY_TOKEN),
       };
       const input = inputOf(rpc, args);
       const performed = await perform(services, entry, op, input, ctx);

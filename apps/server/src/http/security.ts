@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../logger.js';
 import { unavailable } from '../services/index.js';
+import { CONSISTENCY_TOKEN } from './consistency.js';
 import { sendError } from './errors.js';
 import { routeOf } from './observability.js';
 import { requestIdOf } from './requestId.js';
@@ -70,8 +71,24 @@ export function corsFor(origins: string[]): RequestHandler {
   return cors({
     origin: (origin, callback) => callback(null, origin !== undefined && (any || allowed.has(origin))),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'If-Match', 'If-None-Match'],
-    exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'ETag', 'Idempotent-Replayed'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-Request-Id',
+      'Idempotency-Key',
+      'If-Match',
+      'If-None-Match',
+      CONSISTENCY_TOKEN,
+    ],
+    exposedHeaders: [
+      'X-Request-Id',
+      'X-Total-Count',
+      'Link',
+      'Retry-After',
+      'ETag',
+      'Idempotent-Replayed',
+      CONSISTENCY_TOKEN,
+    ],
     credentials: false,
     maxAge: 600,
   });

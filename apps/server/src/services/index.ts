@@ -2,6 +2,7 @@ import type { Store } from '../db/index.js';
 import { admission } from './access.js';
 import { ACCOUNT_STATE_TTL_MS, accountStates, noUserChanges, type UserChanges } from './accounts.js';
 import { authService } from './auth/index.js';
+import { type ConsistencySettings, consistencyService } from './consistency.js';
 import { contactsService } from './contacts/index.js';
 import { customersService } from './customers/index.js';
 import { deliveriesService } from './deliveries/index.js';
@@ -15,6 +16,7 @@ import { webhooksService } from './webhooks.js';
 
 export type { Principal } from './access.js';
 export type { UserChanges } from './accounts.js';
+export type { ConsistencyService, ConsistentCall, LastWrite, RecentWrites } from './consistency.js';
 export { AppError, asAppError, type ErrorCode, fieldErrorsFromZod, unavailable } from './errors.js';
 export { type EventActor, withActor } from './events.js';
 export { type Limiter, type Limiters, noLimit } from './limits.js';
@@ -36,6 +38,8 @@ export interface ServiceSettings {
   limiters?: Limiters;
   /** How the other server processes hear of changed users; none when absent (they read again within seconds). */
   userChanges?: UserChanges;
+  /** Read-your-writes over the replicas: the tokens' secret, the window, who wrote lately. */
+  consistency: ConsistencySettings;
 }
 
 /** Every rule of the API, over one store; the REST and tRPC adapters both call these. */
@@ -54,13 +58,21 @@ export function createServices(store: Store, settings: ServiceSettings) {
     webhooks: webhooksService(store, { allowPrivateNetworks: settings.webhookAllowPrivateNetworks ?? false }),
     deliveries: deliveriesService(store),
     events: eventsService(store, { maxWaitMs: settings.maxEventWaitMs, retentionDays: settings.eventsRetentionDays }),
+    /** Where each call's reads go, and the consistency tokens (consistency.ts). */
+    consistency: consistencyService(store, settings.consistency),
     /** Idempotency-Key: one run per user and key, its answer stored with its change. */
     idempotency: idempotency(store, settings.idempotency),
-    /** Readiness: a write to the database commits, or `unavailable` (503 with Retry-After). */
-    ready: () =>
-      store.ping().catch((err: unknown) => {
+    /**
+     * Readiness: a write to the database commits, or `unavailable` (503 with Retry-After); answers the replicas'
+     * states when there are some (a replica down leaves the rotation, and the server stays ready).
+     */
+    ready: async () => {
+      await store.ping().catch((err: unknown) => {
         throw asAppError(err) ?? err;
-      }),
+      });
+      if (!store.replicas.configured) return undefined;
+      return store.replicas.status().map((r) => ({ name: r.name, state: r.state, lag_ms: r.lagMs }));
+    },
     /** Every adapter's gate to an operation: token, rate limit (429), then the contract's access (access.ts). */
     admit: admission(auth.authenticate, requestThrottle(settings.limiters?.requests ?? noLimit)),
   };

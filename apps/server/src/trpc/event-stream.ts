@@ -84,6 +84,8 @@ async function* follow(
       recheckAt = Date.now() + RECHECK_MS;
     }
     const page = await services.events.feed({ after, types: input.types, page_size: BATCH, wait: 0 });
+    // The read replicas in rotation replay these events first: a client reading a record at once finds it as new.
+    if (page.results.length > 0) await services.consistency.settled();
     for (const event of page.results) yield tracked(String(event.sequence), event);
     after = page.next_cursor;
     if (page.results.length < BATCH) await sleep(POLL_MS, undefined, { signal: stop }).catch(() => {});

@@ -1,6 +1,7 @@
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { RequestHandler } from 'express';
 import { jsonBody } from '../http/body.js';
+import { CONSISTENCY_TOKEN } from '../http/consistency.js';
 import { errorHeaders, toAppError } from '../http/errors.js';
 import { requestIdOf } from '../http/requestId.js';
 import type { Logger } from '../logger.js';
@@ -49,7 +50,9 @@ export function trpcEndpoint(
         requestId: requestIdOf(res),
         ifMatch: req.get('if-match'),
         idempotencyKey: req.get('idempotency-key'),
+        consistencyToken: req.get(CONSISTENCY_TOKEN),
         replayed: () => res.setHeader('Idempotent-Replayed', 'true'),
+        consistent: (token) => res.setHeader(CONSISTENCY_TOKEN, token),
       };
     },
     // WWW-Authenticate on a 401, Retry-After on a 429: the same headers as REST.

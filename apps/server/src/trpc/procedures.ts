@@ -42,8 +42,9 @@ export function createAppRouter(services: Services, options: { closing?: AbortSi
     if (rpc.input) procedure = procedure.input(rpc.input) as unknown as typeof procedure;
     if (rpc.output) procedure = procedure.output(rpc.output) as unknown as typeof procedure;
     const resolve = async ({ input, ctx }: { input: unknown; ctx: Context & { principal?: unknown } }) => {
-      const { result, replayed } = await perform(services, entry, op, input ?? {}, ctx as never);
+      const { result, replayed, consistencyToken } = await perform(services, entry, op, input ?? {}, ctx as never);
       if (replayed) ctx.replayed?.();
+      if (consistencyToken) ctx.consistent?.(consistencyToken);
       return answer(rpc, result);
     };
     const built = rpc.kind === 'query' ? procedure.query(resolve) : procedure.mutation(resolve);

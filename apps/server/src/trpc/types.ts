@@ -22,6 +22,10 @@ export interface Context {
   idempotencyKey?: string;
   /** Marks the answer as a stored one given again (`Idempotent-Replayed: true`). */
   replayed?: () => void;
+  /** The `X-Consistency-Token` header: a read at least as new as the write that answered it. */
+  consistencyToken?: string;
+  /** Answers with a write's consistency token (`X-Consistency-Token`). */
+  consistent?: (token: string) => void;
 }
 
 /** `error.data` of every tRPC error answer. */

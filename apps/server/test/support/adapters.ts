@@ -1,4 +1,5 @@
 import { routeEntries } from '@ccm/contract';
+import { consistencyHeader, keepConsistencyToken } from './consistency.js';
 
 /** The two ways into every operation: REST (`/api/...`) and tRPC (`/trpc/<operation>`). */
 export type Adapter = 'rest' | 'trpc';
@@ -22,12 +23,15 @@ const routes = new Map(routeEntries().map((e) => [e.name, e.route]));
 /**
  * Calls an operation of the contract by its name (`contacts.toggleStatus`) with one input, as a client of either
  * adapter sends it: REST puts `id` in the path, the rest in the query (GET) or the body; tRPC sends the whole
- * input, as JSON, with `?input=` for queries. Inputs are sent as given, hostile ones included.
+ * input, as JSON, with `?input=` for queries. Inputs are sent as given, hostile ones included. The newest
+ * consistency token of the server's answers goes with every call (support/consistency.ts), unless `shareTokens`
+ * is false.
  */
-export function operations(baseUrl: string, token?: string) {
+export function operations(baseUrl: string, token?: string, { shareTokens = true } = {}) {
   const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
   async function answer(res: Response, adapter: Adapter): Promise<Answer> {
+    if (shareTokens) keepConsistencyToken(baseUrl, res.headers);
     const text = await res.text();
     let body: unknown;
     try {
@@ -50,7 +54,8 @@ export function operations(baseUrl: string, token?: string) {
     };
   }
 
-  async function call(adapter: Adapter, name: string, input?: unknown, headers: Record<string, string> = {}) {
+  async function call(adapter: Adapter, name: string, input?: unknown, extra: Record<string, string> = {}) {
+    const headers = { ...(shareTokens ? consistencyHeader(baseUrl) : {}), ...extra };
     const route = routes.get(name);
     if (!route) throw new Error(`no operation ${name}`);
     if (adapter === 'trpc') {

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { Sequelize } from 'sequelize';
+import { QueryTypes, Sequelize } from 'sequelize';
+import { parsePosition } from '../../src/db/positions.js';
+import { noteSqlWrite } from './consistency.js';
 
 export interface TestDatabase {
   url: string;
@@ -41,9 +43,29 @@ export async function freshDatabase(dataDir: string): Promise<TestDatabase> {
  * the API. The caller closes it.
  */
 export function rawConnection(databaseUrl: string): Sequelize {
-  return databaseUrl.startsWith('sqlite:')
-    ? new Sequelize({ dialect: 'sqlite', storage: databaseUrl.slice('sqlite:'.length), logging: false })
-    : new Sequelize(databaseUrl.replace(/^mysql:/, 'mariadb:'), { logging: false });
+  if (databaseUrl.startsWith('sqlite:')) {
+    return new Sequelize({ dialect: 'sqlite', storage: databaseUrl.slice('sqlite:'.length), logging: false });
+  }
+  const db = new Sequelize(databaseUrl.replace(/^mysql:/, 'mariadb:'), { logging: false });
+  if (process.env.TEST_READ_REPLICA_URL && databaseUrl.startsWith('postgres')) notePositions(db, databaseUrl);
+  return db;
+}
+
+const POSITION = 'SELECT pg_current_wal_insert_lsn()::text AS position';
+
+/** With a replica (TEST_READ_REPLICA_URL): after each statement, the primary's position, for the reads after it. */
+function notePositions(db: Sequelize, url: string) {
+  // A connection of its own: the hook runs while the statement still holds its connection of the pool.
+  const positions = new Sequelize(url, { logging: false, pool: { max: 1 } });
+  db.addHook('afterQuery', async () => {
+    const [row] = await positions.query<{ position: string }>(POSITION, { type: QueryTypes.SELECT });
+    noteSqlWrite(parsePosition('postgres', row?.position));
+  });
+  const close = db.close.bind(db);
+  db.close = async () => {
+    await close();
+    await positions.close();
+  };
 }
 
 /** The current time as a DATETIME/TIMESTAMP literal every dialect reads (`YYYY-MM-DD HH:MM:SS`, UTC), for raw SQL. */

@@ -1,3 +1,5 @@
+import { consistencyHeader, keepConsistencyToken } from './consistency.js';
+
 /** A response as the tests read it: status, headers and the parsed JSON body (undefined when empty). */
 export interface Res {
   status: number;
@@ -26,7 +28,7 @@ export interface Api {
 /** A small HTTP client over fetch, optionally with a bearer token. */
 export function api(baseUrl: string, token?: string): Api {
   async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Res> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...consistencyHeader(baseUrl), ...options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     let payload: string | undefined = options.raw;
     if (body !== undefined && payload === undefined) {
@@ -34,6 +36,7 @@ export function api(baseUrl: string, token?: string): Api {
       headers['content-type'] ??= 'application/json';
     }
     const res = await fetch(baseUrl + path, { method, headers, body: payload });
+    keepConsistencyToken(baseUrl, res.headers);
     const text = await res.text();
     let parsed: unknown;
     if (text) {

@@ -311,6 +311,21 @@ async function ownedTempDir(prefix: string, user: string): Promise<string> {
   return dir;
 }
 
+/** The postgres server of a data folder, on a port of 127.0.0.1 (its socket in `dir`); `settings`: more `-c`. */
+function postgresSpec(dir: string, data: string, settings: string[] = []): ServerSpec {
+  const all = ['listen_addresses=127.0.0.1', 'shared_buffers=16MB', 'fsync=on', 'synchronous_commit=on', ...settings];
+  return {
+    kind: 'PostgreSQL',
+    user: 'postgres',
+    dir,
+    logFile: path.join(dir, 'server.log'),
+    binary: `${PG_BIN}/postgres`,
+    args: (port) => ['-D', data, '-p', String(port), '-k', dir, ...all.flatMap((setting) => ['-c', setting])],
+    url: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stopSignal: 'SIGQUIT',
+  };
+}
+
 /** A new PostgreSQL 15 cluster (trust auth, user `postgres`) on a free port of 127.0.0.1. */
 export async function startPrivatePostgres(): Promise<PrivateServer> {
   const dir = await ownedTempDir('ccm-pg-', 'postgres');
@@ -336,31 +351,31 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  return launch({
-    kind: 'PostgreSQL',
-    user: 'postgres',
-    dir,
-    logFile: path.join(dir, 'server.log'),
-    binary: `${PG_BIN}/postgres`,
-    args: (port) => [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'shared_buffers=16MB',
-      '-c',
-      'fsync=on',
-      '-c',
-      'synchronous_commit=on',
-    ],
-    url: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stopSignal: 'SIGQUIT',
-  });
+  // wal_level=replica and wal senders are PostgreSQL 15's defaults: a streaming replica can follow it.
+  return launch(postgresSpec(dir, data, ['wal_level=replica', 'max_wal_senders=4']));
+}
+
+/**
+ * A hot standby of a private PostgreSQL (`pg_basebackup -R`: it streams the primary's WAL), on a free port of
+ * 127.0.0.1, applying each commit `applyDelayMs` after the primary made it (`recovery_min_apply_delay`), as a
+ * replica over a real network lags.
+ */
+export async function startPostgresReplica(primary: PrivateServer, applyDelayMs: number): Promise<PrivateServer> {
+  const dir = await ownedTempDir('ccm-pg-replica-', 'postgres');
+  const data = path.join(dir, 'data');
+  try {
+    await run(
+      'pg_basebackup',
+      asUser('postgres', 'SIGKILL', `${PG_BIN}/pg_basebackup`, [
+        ...['-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'],
+        ...['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'],
+      ]),
+    );
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return launch(postgresSpec(dir, data, ['hot_standby=on', `recovery_min_apply_delay=${applyDelayMs}ms`]));
 }
 
 /** A new MariaDB data folder (root@127.0.0.1 without password) on a free port of 127.0.0.1. */

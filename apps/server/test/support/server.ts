@@ -6,9 +6,10 @@ import type { Logger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { freshDatabase } from './database.js';
 import { type Api, api } from './http.js';
+import { JWT_SECRET } from './secret.js';
 
 export const PASSWORDS = { admin: 'admin-password-1', staff: 'staff-password-1', viewer: 'viewer-password-1' };
-export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export { JWT_SECRET } from './secret.js';
 
 export interface TestServer {
   url: string;
@@ -36,6 +37,13 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccm-test-'));
   const database = await freshDatabase(dataDir);
+  // TEST_READ_REPLICA_URL: a streaming replica of TEST_DATABASE_URL's server, which every server of the suite then
+  // reads from (its copy of the same database): the suite run by hand against a lagging replica (docs/testing.md).
+  const replica = process.env.TEST_READ_REPLICA_URL;
+  const replicaEnv =
+    replica && !database.url.startsWith('sqlite:')
+      ? { DATABASE_READ_URLS: Object.assign(new URL(replica), { pathname: new URL(database.url).pathname }).href }
+      : {};
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -51,11 +59,15 @@ export async function startTestServer(
     RATE_LIMIT_PER_MINUTE: '1000000',
     // No console unless a test asks for it (apps/web's tests do): `/` answers the same whether it is built or not.
     CONSOLE_DIR: path.join(dataDir, 'no-console'),
+    ...replicaEnv,
     ...env,
   });
   const server = await startServer(config, options.logger);
-  await server.services.users.create({ username: 'staff', password: PASSWORDS.staff, role: 'staff' });
-  await server.services.users.create({ username: 'viewer', password: PASSWORDS.viewer, role: 'viewer' });
+  // A second server on the same database (env's DATABASE_URL) finds them made.
+  if (!(await server.store.users.byUsername('staff'))) {
+    await server.services.users.create({ username: 'staff', password: PASSWORDS.staff, role: 'staff' });
+    await server.services.users.create({ username: 'viewer', password: PASSWORDS.viewer, role: 'viewer' });
+  }
 
   const anon = api(server.url);
   const signIn = async (username: keyof typeof PASSWORDS) => {

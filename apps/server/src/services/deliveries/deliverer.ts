@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AttemptResult, DeliveryRecord, EventRecord, Store, WebhookRecord } from '../../db/index.js';
+import type { ConsistencyService } from '../consistency.js';
 import { eventDto, sequenceEvents } from '../events.js';
 import { eventGone, outcomeOf, type RetrySettings } from './schedule.js';
 import { post } from './send.js';
@@ -90,7 +91,12 @@ async function record(store: Store, settings: DelivererSettings, batch: AttemptR
  * deliveries), claims due deliveries under a lease shared through the database, sends them, and records their ends
  * in one transaction per batch. A process that dies leaves its claims to run out; another sends them again.
  */
-export function startDeliverer(store: Store, settings: DelivererSettings, log: (err: unknown) => void) {
+export function startDeliverer(
+  store: Store,
+  consistency: Pick<ConsistencyService, 'settled'>,
+  settings: DelivererSettings,
+  log: (err: unknown) => void,
+) {
   const token = randomUUID();
   let inFlight = 0;
   let stopped = false;
@@ -114,9 +120,12 @@ export function startDeliverer(store: Store, settings: DelivererSettings, log: (
       });
   };
 
-  const send = async ({ delivery, hook, body }: Claimed) => {
+  const send = async ({ delivery, hook, body }: Claimed, token: string | undefined) => {
     const at = new Date();
-    const attempt = await post(hook.url, signedHeaders(hook, delivery.messageId, body, at), body, settings);
+    const headers = signedHeaders(hook, delivery.messageId, body, at);
+    // A receiver that reads the record back with this token reads it at least as new as the event (docs/api.md).
+    if (token) headers['x-consistency-token'] = token;
+    const attempt = await post(hook.url, headers, body, settings);
     pending.push(outcomeOf(delivery, attempt, at, settings));
     flushSoon();
   };
@@ -135,9 +144,11 @@ export function startDeliverer(store: Store, settings: DelivererSettings, log: (
     const room = CONCURRENCY - inFlight;
     if (room <= 0) return false;
     const claimed = await claim(store, settings, token, room);
+    // The read replicas in rotation replay the claimed events first (a short wait at most).
+    const consistent = claimed.length > 0 ? await consistency.settled() : undefined;
     for (const c of claimed) {
       inFlight++;
-      void send(c)
+      void send(c, consistent)
         .catch(log)
         .finally(() => inFlight--);
     }
