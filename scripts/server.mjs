@@ -29,13 +29,10 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-// The server's one process gets the old-space limit its workers get (WORKER_HEAP_LIMIT_MB, default 256; 0: V8's
-// own): V8 otherwise lets an export's garbage pile up (docs/benchmarks.md, "Export memory"). A limit in NODE_OPTIONS wins.
-const heapLimit = process.env.WORKER_HEAP_LIMIT_MB ?? '256';
-const heapFlags =
-  entry === 'main' && heapLimit !== '0' && !/--max[-_]old[-_]space[-_]size\b/.test(process.env.NODE_OPTIONS ?? '')
-    ? [`--max-old-space-size=${heapLimit}`]
-    : [];
+// The server's one process gets the old-space limit its workers get (WORKER_HEAP_LIMIT_MB): V8 otherwise lets an
+// export's garbage pile up (docs/benchmarks.md, "Export memory"). The rule is the server's own (config.ts).
+const { heapLimitFlagsFor } = await import(new URL('../apps/server/dist/config.js', import.meta.url).href);
+const heapFlags = entry === 'main' ? heapLimitFlagsFor(process.env) : [];
 const server = spawn(
   process.execPath,
   [...heapFlags, path.join(root, 'apps', 'server', 'dist', `${entry}.js`), ...args],

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BenchDatabase } from './database.js';
 import { dataDir, rootDir, serverDir } from './paths.js';
 import { freePort, run, type Service, startService } from './processes.js';
@@ -12,6 +13,14 @@ export const BENCH_USER = { username: 'bench', password: 'bench-password-0123456
 export function buildServer() {
   process.stdout.write('build: pnpm turbo run build --filter=@ccm/server...\n');
   run('pnpm', ['turbo', 'run', 'build', '--filter=@ccm/server...', '--output-logs=errors-only'], { cwd: rootDir });
+}
+
+/** The built server's heap-limit flags for one process (apps/server/src/config.ts#heapLimitFlagsFor). */
+async function serverHeapFlags(): Promise<string[]> {
+  const config = (await import(pathToFileURL(path.join(serverDir, 'dist', 'config.js')).href)) as {
+    heapLimitFlagsFor(env: NodeJS.ProcessEnv): string[];
+  };
+  return config.heapLimitFlagsFor(process.env);
 }
 
 /**
@@ -30,8 +39,8 @@ export async function startServer(
   const service = await startService({
     name: 'server',
     command: process.execPath,
-    // As `pnpm start` runs one process (scripts/server.mjs): with its workers' old-space limit.
-    args: workers === 1 ? ['--max-old-space-size=256', 'dist/main.js'] : ['dist/main.js'],
+    // One process gets the workers' old-space limit, as under `pnpm start` (the server's own rule).
+    args: [...(workers === 1 ? await serverHeapFlags() : []), 'dist/main.js'],
     cwd: serverDir,
     url: `http://127.0.0.1:${port}`,
     readyPath: '/api/ready/',

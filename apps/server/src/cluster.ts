@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { banner, ensureFirstUser, type FirstUser } from './bootstrap.js';
-import type { Config } from './config.js';
+import { type Config, heapLimitFlags } from './config.js';
 import { openStore } from './db/index.js';
 import { serveWriteTurns } from './db/write-turns.js';
 import { hasConsole } from './http/console.js';
@@ -90,17 +90,8 @@ export async function runPrimary(config: Config): Promise<void> {
   for (let i = 0; i < config.workers; i++) fork();
 }
 
-/**
- * The workers' node flags: this process's, plus `--max-old-space-size=<WORKER_HEAP_LIMIT_MB>`. A limit
- * already given on the node command line or in NODE_OPTIONS (which the workers inherit) wins over the setting.
- */
-function workerExecArgv(config: Config): string[] {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) =>
-    /--max[-_]old[-_]space[-_]size\b/.test(flag),
-  );
-  if (config.workerHeapLimitMb === undefined || given) return process.execArgv;
-  return [...process.execArgv, `--max-old-space-size=${config.workerHeapLimitMb}`];
-}
+/** The workers' node flags: this process's, and the heap limit. */
+const workerExecArgv = (config: Config) => [...process.execArgv, ...heapLimitFlags(config.workerHeapLimitMb)];
 
 /** Resolves when the port can be listened on (and leaves it free); rejects with the listen error otherwise. */
 function portIsFree(port: number, host: string): Promise<void> {

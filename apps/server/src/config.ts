@@ -27,7 +27,8 @@ const EnvSchema = z.object({
   /** Server processes (node:cluster) sharing the port; `0` or `auto`: one per CPU. */
   WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(256)]).default(1),
   /**
-   * V8 old-space limit (`--max-old-space-size`) in MB of each worker when WORKERS > 1; `0`: V8's default.
+   * V8 old-space limit (`--max-old-space-size`) in MB of each server process (the workers, and `pnpm start`'s one
+   * process: cluster.ts#heapLimitFlags); `0`: V8's default.
    * A smaller heap is collected sooner, so a worker gives memory back after bulk requests (see cluster.ts).
    */
   WORKER_HEAP_LIMIT_MB: z.coerce
@@ -255,6 +256,24 @@ export type Config = z.output<typeof ConfigSchema>;
  * Parses the environment (process.env by default); throws ConfigError naming every bad variable. `terminal`:
  * stdout is a person's terminal (the default log format then is `pretty`).
  */
+/**
+ * `--max-old-space-size=<WORKER_HEAP_LIMIT_MB>` for a server process (a worker, or the one process `pnpm start` and
+ * the bench start), or nothing: a limit already given on this node command line or in NODE_OPTIONS (which child
+ * processes inherit) wins over the setting.
+ */
+export function heapLimitFlags(limitMb: number | undefined): string[] {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) =>
+    /--max[-_]old[-_]space[-_]size\b/.test(flag),
+  );
+  return limitMb === undefined || given ? [] : [`--max-old-space-size=${limitMb}`];
+}
+
+/** The same, from the environment a process is started with, before it reads its configuration (an invalid value: none, and the server says why). */
+export function heapLimitFlagsFor(env: NodeJS.ProcessEnv): string[] {
+  const limit = EnvSchema.shape.WORKER_HEAP_LIMIT_MB.safeParse(env.WORKER_HEAP_LIMIT_MB);
+  return heapLimitFlags(limit.success && limit.data > 0 ? limit.data : undefined);
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   { terminal = false }: { terminal?: boolean } = {},

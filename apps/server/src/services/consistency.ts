@@ -83,7 +83,7 @@ export function consistencyService(store: Store, settings: ConsistencySettings) 
   const replicas = store.replicas.configured;
 
   async function routeOf(call: ConsistentCall): Promise<ReadRoute> {
-    if (!replicas || call.reads !== 'replica') return { primary: true };
+    if (call.reads !== 'replica') return { primary: true };
     // The user's own writes count even with a token: another client of the same user may have written since.
     const mine = call.userId === undefined ? undefined : await settings.recentWrites.lastWrite(call.userId);
     if (mine === 'unknown') return { primary: true };
@@ -104,9 +104,11 @@ export function consistencyService(store: Store, settings: ConsistencySettings) 
      * primary's position after it (with replicas only: one more query), which is at least as new as what it read.
      */
     async run<T>(call: ConsistentCall, work: () => Promise<T>): Promise<{ value: T; token?: string }> {
+      // Without replicas every read is the primary's and there is no token: no routing context per call.
+      if (!replicas) return { value: await work() };
       const write = call.reads === 'write';
       const wrote = async (position: Position | undefined) => {
-        if (write && replicas && call.userId !== undefined) await settings.recentWrites.mark(call.userId, position);
+        if (write && call.userId !== undefined) await settings.recentWrites.mark(call.userId, position);
       };
       let outcome: { value: T; committed?: Position };
       try {
@@ -118,7 +120,7 @@ export function consistencyService(store: Store, settings: ConsistencySettings) 
       }
       await wrote(outcome.committed);
       if (write) return { value: outcome.value, token: outcome.committed && tokens.sign(outcome.committed) };
-      return { value: outcome.value, token: call.reads === 'primary' && replicas ? await current() : undefined };
+      return { value: outcome.value, token: call.reads === 'primary' ? await current() : undefined };
     },
 
     /**
