@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { type Column, RecordTable } from './table.js';
 
 export const PAGE_SIZE = 20;
 
@@ -50,5 +51,27 @@ export function Pager({
         Next
       </button>
     </nav>
+  );
+}
+
+/** A list's page of records: its error, its table captioned with the total (`noun`: `contacts`), and its pager. */
+export function PagedTable<T extends { id: number }>(props: {
+  label: string;
+  noun: string;
+  columns: Column<T>[];
+  pages: ReturnType<typeof useCursorPages<T>>;
+}) {
+  const { page, previous, next } = props.pages;
+  return (
+    <>
+      {page.error && <p role="alert">{(page.error as Error).message}</p>}
+      <RecordTable
+        label={props.label}
+        caption={page.data ? `${page.data.count.toLocaleString()} ${props.noun}` : 'Loading…'}
+        columns={props.columns}
+        rows={page.data?.results}
+      />
+      <Pager previous={previous} next={next} />
+    </>
   );
 }

@@ -4,9 +4,9 @@ import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { saveFile } from '../download.js';
 import { FLAG, type Flag, FlagFilter, SearchField } from '../filters.js';
-import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
+import { PAGE_SIZE, PagedTable, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
-import { type Column, RecordTable, yesNo } from '../table.js';
+import { type Column, yesNo } from '../table.js';
 
 const COLUMNS: Column<Contact>[] = [
   ['E-mail', (c) => c.email],
@@ -80,7 +80,7 @@ export function ContactsPage() {
   const [active, setActive] = useState<Flag>('any');
   const [primary, setPrimary] = useState<Flag>('any');
   const query = { search: search || undefined, is_active: FLAG[active], is_primary: FLAG[primary] };
-  const { page, previous, next } = useCursorPages('contacts', query, (cursor) =>
+  const pages = useCursorPages('contacts', query, (cursor) =>
     ccm.contacts.list({ query: { page_size: PAGE_SIZE, cursor, ...query } }),
   );
   return (
@@ -93,14 +93,7 @@ export function ContactsPage() {
         <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
       </div>
       <ExportButton query={query} />
-      {page.error && <p role="alert">{(page.error as Error).message}</p>}
-      <RecordTable
-        label="Contacts table"
-        caption={page.data ? `${page.data.count.toLocaleString()} contacts` : 'Loading…'}
-        columns={COLUMNS}
-        rows={page.data?.results}
-      />
-      <Pager previous={previous} next={next} />
+      <PagedTable label="Contacts table" noun="contacts" columns={COLUMNS} pages={pages} />
     </section>
   );
 }

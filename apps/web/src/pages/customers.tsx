@@ -3,9 +3,9 @@ import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { WriteAccess } from '../access.js';
 import { FLAG, type Flag, FlagFilter, SearchField } from '../filters.js';
-import { PAGE_SIZE, Pager, useCursorPages } from '../paging.js';
+import { PAGE_SIZE, PagedTable, useCursorPages } from '../paging.js';
 import { ccm } from '../session.js';
-import { type Column, RecordTable, yesNo } from '../table.js';
+import { type Column, yesNo } from '../table.js';
 
 const COLUMNS: Column<Customer>[] = [
   ['Code', (c) => c.customer_id],
@@ -43,7 +43,7 @@ export function CustomersPage() {
   const [verified, setVerified] = useState<Flag>('any');
   const [ordering, setOrdering] = useState<Ordering>('-created_at');
   const query = { search: search || undefined, is_active: FLAG[active], is_verified: FLAG[verified], ordering };
-  const { page, previous, next } = useCursorPages('customers', query, (cursor) =>
+  const pages = useCursorPages('customers', query, (cursor) =>
     ccm.customers.list({ query: { page_size: PAGE_SIZE, cursor, ...query } }),
   );
   return (
@@ -67,14 +67,7 @@ export function CustomersPage() {
           </select>
         </label>
       </div>
-      {page.error && <p role="alert">{(page.error as Error).message}</p>}
-      <RecordTable
-        label="Customers table"
-        caption={page.data ? `${page.data.count.toLocaleString()} customers` : 'Loading…'}
-        columns={COLUMNS}
-        rows={page.data?.results}
-      />
-      <Pager previous={previous} next={next} />
+      <PagedTable label="Customers table" noun="customers" columns={COLUMNS} pages={pages} />
     </section>
   );
 }
