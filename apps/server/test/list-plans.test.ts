@@ -38,7 +38,6 @@ function connect() {
   real = reader(raw, dialect);
 }
 async function disconnect() {
-  await real?.close();
   await raw?.close();
 }
 
@@ -65,7 +64,6 @@ async function plansOf(filter: ContactFilter, by: ContactOrder, desc: boolean): 
       return [] as T[];
     },
     selectIn: () => Promise.reject(new Error('no transaction here')),
-    close: async () => {},
   };
   const db = { sequelize: raw, read: explaining, dialect, rowLocks: dialect !== 'sqlite' };
   await list(db, countersRepo(explaining), filter, { by, desc }, 20, 0);

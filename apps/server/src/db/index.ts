@@ -163,7 +163,6 @@ export function openStore(options: DatabaseOptions, onOutage: (report: OutageRep
       // Bounded by the pool's acquire time, the longest any work may wait for a connection: what is still
       // running after it is stuck, not queued (and main.ts's own deadline ends the process anyway).
       await pending.drain(options.pool?.acquireMs ?? DEFAULT_ACQUIRE_MS);
-      await read.close();
       await replicas?.close();
       await db.close();
     },

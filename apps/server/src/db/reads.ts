@@ -18,28 +18,21 @@ import { asTransaction, type UnitOfWork } from './transaction.js';
  * from Sequelize's pools (so reads use the replicas when configured), and every statement is logged as Sequelize
  * logs its own (DATABASE_LOGGING, the SQL-count test). The Sequelize internals this needs are in internals.ts.
  *
- * Statements are prepared once per connection: sqlite3 Statement objects, PostgreSQL named statements. The SQL
+ * Statements are prepared once per connection: SQLite's connections keep theirs (sqlite.ts), PostgreSQL's are named. The SQL
  * texts are built from a bounded set of variants (filters × orderings), never from input values.
  */
 export interface Reader {
   select<T = Row>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /**
-   * A read inside a write's unit of work, on its connection (the checks and row locks of the writes). Not
-   * prepared: the texts vary with the lengths of their lists, and the connection may be replaced after a failure.
+   * A read inside a write's unit of work, on its connection (the checks and row locks of the writes). Not named on
+   * PostgreSQL: the texts vary with the lengths of their lists, and the connection may be replaced after a failure.
    */
   selectIn<T = Row>(uow: UnitOfWork, sql: string, params: readonly unknown[]): Promise<T[]>;
-  /** Finalizes prepared statements (SQLite refuses to close a connection with statements left open). */
-  close(): Promise<void>;
 }
 
 export type Row = Record<string, unknown>;
 
-interface SqliteStatement {
-  all(params: readonly unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
-  finalize(callback?: () => void): void;
-}
 interface SqliteConnection {
-  prepare(sql: string, callback: (err: Error | null) => void): SqliteStatement;
   all(sql: string, params: readonly unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
 }
 interface MariaConnection {
@@ -61,45 +54,19 @@ const all = <T>(run: (callback: (err: Error | null, rows: Row[]) => void) => voi
   new Promise<T[]>((resolve, reject) => run((err, rows) => (err ? reject(err) : resolve(rows as T[]))));
 
 function sqliteReader(sequelize: Sequelize, log: Log): Reader {
-  // Per connection: a statement belongs to the connection that prepared it.
-  const prepared = new Map<SqliteConnection, Map<string, Promise<SqliteStatement>>>();
-  const prepare = (connection: SqliteConnection, sql: string) => {
-    let statements = prepared.get(connection);
-    if (!statements) {
-      statements = new Map();
-      prepared.set(connection, statements);
-    }
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = new Promise((resolve, reject) => {
-        const s = connection.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
-      });
-      // A statement that failed to prepare (a schema still being migrated) is tried again next time.
-      statement.catch(() => statements.delete(sql));
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  // Each connection keeps its statements prepared (sqlite.ts).
   return {
     async select<T>(sql: string, params: readonly unknown[]) {
       log?.(sql);
       // The default connection: SQLite's readers do not wait for its writer (WAL); transactions have their own.
       const connection = (await acquireReadConnection(sequelize)) as SqliteConnection;
-      const statement = await prepare(connection, sql);
-      return all<T>((done) => statement.all(params.map(sqliteValue), done));
+      return all<T>((done) => connection.all(sql, params.map(sqliteValue), done));
     },
     selectIn<T>(uow: UnitOfWork, sql: string, params: readonly unknown[]) {
       const t = asTransaction(uow);
       log?.(sql, transactionIdOf(t));
       const connection = connectionOf(t) as SqliteConnection;
       return all<T>((done) => connection.all(sql, params.map(sqliteValue), done));
-    },
-    async close() {
-      const open = await Promise.allSettled([...prepared.values()].flatMap((m) => [...m.values()]));
-      prepared.clear();
-      await Promise.all(
-        open.map((s) => (s.status === 'fulfilled' ? new Promise<void>((r) => s.value.finalize(() => r())) : null)),
-      );
     },
   };
 }
@@ -178,7 +145,6 @@ function serverReader(sequelize: Sequelize, dialect: Dialect, log: Log, replicaE
       log?.(sql, transactionIdOf(t));
       return run<T>(connectionOf(t), sql, params, false);
     },
-    async close() {},
   };
 }
 
