@@ -6,7 +6,9 @@ import { type ServerProcess, signIn, spawnServer } from './support/process.js';
 
 // SIGKILL in the middle of concurrent writes, on an SQLite file: the server restarts on the same file, every
 // invariant of the contacts still holds (one primary at most per customer; no duplicate email, WhatsApp or
-// telephone number within a customer), and every contact whose creation was answered is in the database.
+// telephone number within a customer), and every contact whose creation was answered is in the database. Single
+// creates are committed in groups there (services/contacts/group.ts): none is answered before its group's COMMIT,
+// and a group is written whole or not at all.
 
 const CUSTOMERS = 4;
 const WORKERS = 6;
@@ -130,6 +132,106 @@ describe('crash', () => {
       };
       const res = await again.post('/api/contacts/bulk-create/', { contacts: [fresh] });
       expect(res.status, res.text).toBe(201);
+    } finally {
+      await second?.dispose();
+      await first.dispose();
+    }
+  }, 120_000);
+
+  it('SIGKILL during concurrent single creates committed in groups: every answered one is there, none half-written', async () => {
+    const first = await spawnServer({ RATE_LIMIT_PER_MINUTE: '0' });
+    let second: ServerProcess | undefined;
+    try {
+      const admin = await signIn(first);
+      const customers: number[] = [];
+      for (let i = 0; i < CUSTOMERS; i++) {
+        const res = await admin.post('/api/customers/', customerBody());
+        expect(res.status, res.text).toBe(201);
+        customers.push(res.body.data.id);
+      }
+      // Each create is unique but one in eight repeats an e-mail already sent for its customer (a 400 in its group).
+      const acknowledged = new Map<number, { email: string; wa_number: string; tp_number: string }>();
+      const sent: { customer: number; email: string }[] = [];
+      let n = 0;
+      let killed = false;
+      let refused = 0;
+      let cut = 0;
+      const client = async () => {
+        while (!killed) {
+          const i = ++n;
+          const again = i % 8 === 0 && sent.length > 0 ? pick(sent) : undefined;
+          const customer = again?.customer ?? pick(customers);
+          const body = {
+            customer,
+            email: again?.email ?? `group${i}@example.com`,
+            wa_number: `0772${String(i).padStart(6, '0')}`,
+            tp_number: `0113${String(i).padStart(6, '0')}`,
+          };
+          try {
+            const res = await admin.post('/api/contacts/', body);
+            expect([201, 400], res.text).toContain(res.status);
+            if (res.status === 201) {
+              acknowledged.set(res.body.data.id, res.body.data);
+              sent.push({ customer, email: body.email });
+            } else refused += 1;
+          } catch (err) {
+            if (!killed) throw err;
+            cut += 1;
+          }
+        }
+      };
+      const load = Promise.all(Array.from({ length: 32 }, client));
+      const started = Date.now();
+      while (acknowledged.size < 400 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+      const metrics = (await api(first.url).get('/metrics')).text;
+      const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1]);
+      killed = true;
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      await load;
+      expect(cut).toBeGreaterThan(0);
+      expect(refused).toBeGreaterThan(0);
+      expect(acknowledged.size).toBeGreaterThanOrEqual(400);
+      // The creates did commit in groups: fewer transactions than creates.
+      const groups = counter('ccm_contact_create_groups_total');
+      expect(groups).toBeGreaterThan(0);
+      expect(counter('ccm_contact_creates_grouped_total')).toBeGreaterThan(groups * 1.5);
+
+      second = await spawnServer({ DATABASE_URL: `sqlite:${first.databaseFile}` });
+      expect((await api(second.url).get('/api/ready/')).status).toBe(200);
+      const file = first.databaseFile;
+      expect(await query<{ integrity_check: string }>(file, 'PRAGMA integrity_check')).toEqual([
+        { integrity_check: 'ok' },
+      ]);
+      type Row = { id: number; email: string; wa_number: string; tp_number: string; events: number };
+      const rows = await query<Row>(
+        file,
+        `SELECT c.id, c.email, c.wa_number, c.tp_number,
+           (SELECT COUNT(*) FROM events e WHERE e.subject_type = 'contact' AND e.subject_id = c.id
+              AND e.type = 'contact.created') AS events
+         FROM contacts c WHERE c.email LIKE 'group%'`,
+      );
+      const stored = new Map(rows.map((r) => [r.id, r]));
+      // Every answered create is there as answered; every stored one (answered or cut) has its event, once.
+      for (const [id, answered] of acknowledged) {
+        expect(stored.get(id), `contact ${id}`).toMatchObject({
+          email: answered.email,
+          wa_number: answered.wa_number,
+          tp_number: answered.tp_number,
+        });
+      }
+      expect(rows.filter((r) => r.events !== 1)).toEqual([]);
+      const orphans = await query(
+        file,
+        `SELECT e.subject_id FROM events e LEFT JOIN contacts c ON c.id = e.subject_id
+         WHERE e.subject_type = 'contact' AND e.type = 'contact.created' AND c.id IS NULL`,
+      );
+      expect(orphans).toEqual([]);
+      const duplicates = await query(
+        file,
+        'SELECT customer_id, email FROM contacts GROUP BY customer_id, email HAVING COUNT(*) > 1',
+      );
+      expect(duplicates).toEqual([]);
     } finally {
       await second?.dispose();
       await first.dispose();

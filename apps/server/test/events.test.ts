@@ -93,6 +93,31 @@ describe.each(ADAPTERS)('through %s', (adapter) => {
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
   });
 
+  it('parallel creates by two callers (committed together on SQLite): each event names its own caller and request', async () => {
+    const customer = await createCustomer(t.staff);
+    const callers = [
+      { username: 'staff', call: staff() },
+      { username: 'admin', call: operations(t.url, t.admin.token).call.bind(null, adapter) },
+    ];
+    const start = await cursorNow();
+    const made = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const { username, call } = callers[i % 2]!;
+        return { username, res: await call('contacts.create', contactBody(customer.id, { is_primary: false })) };
+      }),
+    );
+    const events = await eventsAfter(start);
+    expect(events).toHaveLength(made.length);
+    for (const { username, res } of made) {
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+      const own = events.filter((e) => e.subject.id === res.data.id);
+      expect(own.map((e) => e.type)).toEqual(['contact.created']);
+      expect(own[0].actor.username).toBe(username);
+      expect(own[0].request_id).toBe(res.headers.get('x-request-id'));
+      expect(own[0].data.object).toEqual(res.data);
+    }
+  });
+
   it('a customer delete records its contacts as deleted too; their histories outlive them', async () => {
     const call = staff();
     const customer = await createCustomer(t.staff);

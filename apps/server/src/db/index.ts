@@ -43,7 +43,7 @@ export type { RefreshTokenRecord } from './refresh-tokens.js';
 export type { ReplicaState, ReplicaStatus } from './replicas.js';
 export { committedBefore, type ReadRoute } from './routing.js';
 export type { SeedContact, SeedCustomer } from './seed.js';
-export { type CommitHook, type UnitOfWork, withCommitHook } from './transaction.js';
+export { type CommitHook, hasCommitHook, type UnitOfWork, withCommitHook } from './transaction.js';
 export type { UserRecord, UserState } from './users.js';
 export type { WebhookRecord, WebhookValues } from './webhooks.js';
 

@@ -53,6 +53,12 @@ const commitHooks = new AsyncLocalStorage<CommitHook>();
 /** Runs `call` with `hook` for the first transaction it commits. */
 export const withCommitHook = <T>(hook: CommitHook, call: () => Promise<T>): Promise<T> => commitHooks.run(hook, call);
 
+/** Whether the current call's next transaction carries a commit hook (its work must then commit alone). */
+export const hasCommitHook = (): boolean => {
+  const hook = commitHooks.getStore();
+  return hook !== undefined && !hook.committed;
+};
+
 /**
  * Told of every commit: the primary's log position after it (none on SQLite) and when the COMMIT was sent, so
  * that every commit finished before that time is at or before the position (db/replicas.ts, db/routing.ts). Only

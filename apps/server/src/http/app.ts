@@ -37,7 +37,7 @@ export function createApp(
 
   app.use(requestId);
   // Logs, metrics, headers, CORS (answers preflights) and the time limit: for every request, first.
-  const metrics = createMetrics(services.consistency.replicas);
+  const metrics = createMetrics(services.consistency.replicas, services.contacts.createGroups);
   app.use(observeRequests(logger, metrics), securityHeaders(), corsFor(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs, logger));
   // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).

@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReplicaStatus } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import type { GroupCounts } from '../services/contacts/group.js';
 import { AppError, type Principal } from '../services/index.js';
 import { requestIdOf } from './requestId.js';
 
@@ -116,11 +117,40 @@ function replicaMetrics(registry: Registry, replicas: () => ReplicaStatus[]) {
 }
 
 /**
+ * The group commit of creates (services/contacts/group.ts): `ccm_contact_creates_grouped_total` creates committed in
+ * `ccm_contact_create_groups_total` transactions; the ratio is the mean group's size (1: each create alone).
+ */
+function groupMetrics(registry: Registry, counts: () => GroupCounts) {
+  const counter = (name: string, help: string, pick: (c: GroupCounts) => number) => {
+    let counted = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = pick(counts());
+        this.inc(now - counted);
+        counted = now;
+      },
+    });
+  };
+  counter(
+    'ccm_contact_create_groups_total',
+    'Transactions of the group commit of single creates (a group may hold one)',
+    (c) => c.groups,
+  );
+  counter('ccm_contact_creates_grouped_total', 'Single creates committed in those transactions', (c) => c.creates);
+}
+
+/**
  * Prometheus metrics on a registry of this app's own (several apps in one process never collide): default
  * process metrics, and per request a count and a latency histogram labelled by method, route template and
  * status, plus the requests in flight; the read replicas' lags (`replicas`).
  */
-export function createMetrics(replicas: () => ReplicaStatus[] = () => []): Metrics {
+export function createMetrics(
+  replicas: () => ReplicaStatus[] = () => [],
+  createGroups: () => GroupCounts = () => ({ groups: 0, creates: 0 }),
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // In a worker, this registry is what the primary collects (see clusterMetrics below).
@@ -150,6 +180,7 @@ export function createMetrics(replicas: () => ReplicaStatus[] = () => []): Metri
   });
 
   replicaMetrics(registry, replicas);
+  groupMetrics(registry, createGroups);
 
   const started = () => inFlight.inc();
   const answered: Metrics['answered'] = (method, route, status, seconds) => {

@@ -5,7 +5,8 @@ import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js
 import { contactEvent, demotionEvents } from './events.js';
 import { type ContactDeps, contactDuplicate, customerError, DUPLICATE, hasErrors, normalizePhones } from './rules.js';
 
-interface Item {
+/** A contact to create, checked on its own; `index` names it among those written together. */
+export interface Item {
   index: number;
   customerId: number;
   values: ContactValues;
@@ -83,10 +84,18 @@ function acceptItems(
   return { accepted, primaries: [...primaryOf.keys()] };
 }
 
-type Written = NonNullable<Awaited<ReturnType<typeof write>>>;
+type Written = NonNullable<Awaited<ReturnType<typeof writeItems>>>;
 
-/** Checks the parsed items under their customers' locks and writes those that pass, with one multi-row insert. */
-async function write({ store }: ContactDeps, parsed: Item[], failures: Map<number, FieldErrors>, t: UnitOfWork) {
+/**
+ * Checks the parsed items under their customers' locks and writes those that pass, with one multi-row insert:
+ * `rows` are the accepted items' contacts, in the items' order. The others' field errors go into `failures`.
+ */
+export async function writeItems(
+  { store }: ContactDeps,
+  parsed: Item[],
+  failures: Map<number, FieldErrors>,
+  t: UnitOfWork,
+) {
   const customerIds = [...new Set(parsed.map((p) => p.customerId))];
   // Sent together, run in order by the connection (as in a single create).
   const [locked, existing] = await Promise.all([
@@ -121,11 +130,6 @@ async function write({ store }: ContactDeps, parsed: Item[], failures: Map<numbe
  * against the items before it. What passes is written with one multi-row insert, in one transaction that holds the
  * customers' locks from the checks to the insert. Nothing written is a 400 naming each item's fields.
  */
-/**
- * Each item is checked on its own: its shape, its numbers, its customer, and its values against the database and
- * against the items before it. What passes is written with one multi-row insert, in one transaction that holds the
- * customers' locks from the checks to the insert. Nothing written is a 400 naming each item's fields.
- */
 export async function bulkCreate(deps: ContactDeps, items: unknown[]): Promise<BulkCreateResult> {
   const failures = new Map<number, FieldErrors>();
   const parsed = parseItems(items, deps.phoneRegion, failures);
@@ -140,7 +144,7 @@ export async function bulkCreate(deps: ContactDeps, items: unknown[]): Promise<B
   if (parsed.length === 0) return answer(undefined);
   // The answer is the transaction's own value: an Idempotency-Key's stored answer commits with the rows.
   return deps.store.transaction(async (t) => {
-    const written = await write(deps, parsed, failures, t);
+    const written = await writeItems(deps, parsed, failures, t);
     const result = answer(written);
     const created = result.created_contacts.map((c) => contactEvent('contact.created', c));
     deps.store.events.append(t, [...demotionEvents(written?.demoted ?? []), ...created]);

@@ -2,9 +2,10 @@ import type { ContactExportQuery } from '@ccm/contract';
 import type { Store } from '../../db/index.js';
 import { bulkCreate } from './bulk.js';
 import { exportPages } from './export.js';
+import { createGroups, type GroupCounts } from './group.js';
 import { customersWithContacts, get, list, ofCustomer, stats } from './read.js';
 import type { ContactDeps } from './rules.js';
-import { create, remove, setPrimary, toggleStatus, update } from './write.js';
+import { create, createAlone, remove, setPrimary, toggleStatus, update } from './write.js';
 
 type Rest<F> = F extends (deps: ContactDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: ContactDeps, f: F): Rest<F> =>
@@ -13,6 +14,12 @@ const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: 
 /** The contact operations over a store: reads (read.ts), writes (write.ts), bulk create (bulk.ts). */
 export function contactsService(store: Store, settings: { phoneRegion: string; exportPageSize?: number }) {
   const deps: ContactDeps = { store, phoneRegion: settings.phoneRegion };
+  // SQLite has one writer: creates waiting for it commit together (group.ts). PostgreSQL and MariaDB write in
+  // parallel, each create on its own connection.
+  const groups =
+    store.dialect === 'sqlite'
+      ? createGroups(deps, (customerId, values) => createAlone(deps, customerId, values))
+      : undefined;
   return {
     list: bind(deps, list),
     get: bind(deps, get),
@@ -20,7 +27,9 @@ export function contactsService(store: Store, settings: { phoneRegion: string; e
     exportPages: (query: ContactExportQuery) => exportPages(deps, query, settings.exportPageSize),
     ofCustomer: bind(deps, ofCustomer),
     customersWithContacts: bind(deps, customersWithContacts),
-    create: bind(deps, create),
+    create: (data: Parameters<typeof create>[1]) => create(deps, data, groups?.create),
+    /** Creates committed together so far (group.ts); none where each create commits alone. */
+    createGroups: (): GroupCounts => ({ ...(groups?.counts ?? { groups: 0, creates: 0 }) }),
     update: bind(deps, update),
     remove: bind(deps, remove),
     setPrimary: bind(deps, setPrimary),

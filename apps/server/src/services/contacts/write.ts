@@ -1,6 +1,6 @@
 import type { ContactCreateSchema, Contact as ContactDto, ContactPatchSchema, FieldErrors } from '@ccm/contract';
 import type { z } from 'zod';
-import type { ContactValues, UnitOfWork } from '../../db/index.js';
+import { type ContactValues, hasCommitHook, type UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, notFound, validationError } from '../errors.js';
 import { changesOf } from '../events.js';
@@ -20,33 +20,55 @@ import {
 type CreateData = z.output<typeof ContactCreateSchema>;
 type PatchData = z.output<typeof ContactPatchSchema>;
 
-/**
- * A new contact, in one transaction that holds its customer's lock from the checks to the insert: the customer
- * must exist and be active, its other contacts must not hold these values, and a primary demotes the old one.
- */
-export async function create({ store, phoneRegion }: ContactDeps, data: CreateData): Promise<ContactDto> {
+/** A create's values, its numbers in E.164; a 400 naming the numbers that are not valid. */
+function createValues(data: CreateData, phoneRegion: string): ContactValues {
   const errors: FieldErrors = {};
   const phones = normalizePhones(data, phoneRegion, errors);
   if (hasErrors(errors)) throw validationError(errors);
-  const values: ContactValues = {
+  return {
     email: data.email,
     waNumber: phones.waNumber!,
     tpNumber: phones.tpNumber!,
     isPrimary: data.is_primary,
     isActive: data.is_active,
   };
+}
+
+/**
+ * A new contact: committed with the creates waiting beside it when `together` is given (group.ts), else alone. A
+ * primary (which demotes another contact) and a create with an Idempotency-Key (whose stored answer commits with it)
+ * always go alone.
+ */
+export async function create(deps: ContactDeps, data: CreateData, together?: CreateAlone): Promise<ContactDto> {
+  const values = createValues(data, deps.phoneRegion);
+  if (together && !values.isPrimary && !hasCommitHook()) return together(data.customer, values);
+  return createAlone(deps, data.customer, values);
+}
+
+/** A create of checked values (write.ts's own, or group.ts's with the creates beside it). */
+export type CreateAlone = (customerId: number, values: ContactValues) => Promise<ContactDto>;
+
+/**
+ * A new contact, in one transaction that holds its customer's lock from the checks to the insert: the customer
+ * must exist and be active, its other contacts must not hold these values, and a primary demotes the old one.
+ */
+export async function createAlone(
+  { store }: ContactDeps,
+  customerId: number,
+  values: ContactValues,
+): Promise<ContactDto> {
   return store.transaction(async (t) => {
     // Both statements are sent at once: a connection runs them in order, so the read still follows the lock,
     // without a trip through the event loop between them (on SQLite, while holding the write lock).
     const [[customer], others] = await Promise.all([
-      store.contacts.lockCustomers([data.customer], t),
+      store.contacts.lockCustomers([customerId], t),
       store.contacts.clashes(
-        [data.customer],
+        [customerId],
         { emails: [values.email], waNumbers: [values.waNumber], tpNumbers: [values.tpNumber] },
         t,
       ),
     ]);
-    const bad = customerError(customer, data.customer);
+    const bad = customerError(customer, customerId);
     if (bad || !customer) throw validationError({ customer: [bad ?? CUSTOMER_NOT_FOUND] });
     const clash = clashErrors(values, others);
     if (hasErrors(clash)) throw validationError(clash);

@@ -1,0 +1,89 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { Contact as ContactDto, FieldErrors } from '@ccm/contract';
+import type { ContactValues } from '../../db/index.js';
+import { contactDto } from '../dto.js';
+import { validationError } from '../errors.js';
+import { type Item, writeItems } from './bulk.js';
+import { contactEvent } from './events.js';
+import type { ContactDeps } from './rules.js';
+import type { CreateAlone } from './write.js';
+
+/** One create waiting for its group's commit. */
+interface Waiting {
+  customerId: number;
+  values: ContactValues;
+  /** Runs `f` in the request's own context: its events name its actor and request id. */
+  inCall: <T>(f: () => T) => T;
+  resolve(contact: ContactDto): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit of single creates (docs/databases.md, "Group commit"). Creates that arrive while their transaction
+ * waits for the writer join it; when it starts, the group is closed (later ones start the next) and its creates are
+ * checked and written as one bulk create is (bulk.ts: one read of their customers and clashes, one multi-row insert,
+ * their events, one COMMIT). Each is checked as if created after those before it, and each request gets its own
+ * answer, its contact or its own 400, only after the COMMIT. If the group's transaction fails, each create runs
+ * again alone, so that a failure is only its own request's.
+ */
+/** Groups committed so far and the creates in them (`/metrics`: their ratio is the mean group's size). */
+export interface GroupCounts {
+  groups: number;
+  creates: number;
+}
+
+export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: CreateAlone; counts: GroupCounts } {
+  const counts: GroupCounts = { groups: 0, creates: 0 };
+  let open: Waiting[] | undefined;
+  // The group's transaction belongs to no request: none's commit hook, actor or routing is taken for the others'.
+  const detached = new AsyncResource('ccm.contacts.create-group');
+
+  const commitGroup = (group: Waiting[]) =>
+    deps.store.transaction(async (t) => {
+      if (open === group) open = undefined;
+      const failures = new Map<number, FieldErrors>();
+      const items: Item[] = group.map((w, index) => ({ index, customerId: w.customerId, values: w.values }));
+      const written = await writeItems(deps, items, failures, t);
+      const accepted = items.filter((item) => !failures.has(item.index));
+      const contacts = new Map<number, ContactDto>();
+      accepted.forEach((item, i) => {
+        const row = written!.rows[i]!;
+        contacts.set(item.index, contactDto(row, written!.customers.get(row.customerId)));
+      });
+      deps.store.events.append(
+        t,
+        accepted.map((item) =>
+          group[item.index]!.inCall(() => contactEvent('contact.created', contacts.get(item.index)!)),
+        ),
+      );
+      return { contacts, failures };
+    });
+
+  const settle = (group: Waiting[]) =>
+    commitGroup(group).then(
+      ({ contacts, failures }) => {
+        counts.groups += 1;
+        counts.creates += group.length;
+        group.forEach((w, index) => {
+          const errors = failures.get(index);
+          if (errors) w.reject(validationError(errors));
+          else w.resolve(contacts.get(index)!);
+        });
+      },
+      (err) => {
+        if (group.length === 1) return group[0]!.reject(err);
+        for (const w of group) w.inCall(() => alone(w.customerId, w.values)).then(w.resolve, w.reject);
+      },
+    );
+
+  const create: CreateAlone = (customerId, values) =>
+    new Promise<ContactDto>((resolve, reject) => {
+      const inCall = AsyncResource.bind(<T>(f: () => T) => f());
+      const waiting: Waiting = { customerId, values, inCall, resolve, reject };
+      if (open) return void open.push(waiting);
+      const group = [waiting];
+      open = group;
+      detached.runInAsyncScope(() => settle(group));
+    });
+  return { create, counts };
+}
