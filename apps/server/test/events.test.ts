@@ -197,6 +197,36 @@ describe.each(ADAPTERS)('through %s', (adapter) => {
     const res = await t.staff.get(`/api/customers/${customer.id}/contacts/`);
     expect(res.body.data.contacts.map((c: { email: string }) => c.email)).toEqual([kept.email]);
   });
+  it('a create that fails beside others (in one group on SQLite) fails alone: the others commit', async () => {
+    const call = staff();
+    const customer = await createCustomer(t.staff);
+    const refusedAt = 17;
+    const undo = await refuseEvents();
+    let answers: Awaited<ReturnType<typeof call>>[];
+    try {
+      answers = await Promise.all(
+        Array.from({ length: 32 }, (_, i) =>
+          call(
+            'contacts.create',
+            contactBody(customer.id),
+            i === refusedAt ? { 'x-request-id': `refuse-event-group-${adapter}` } : {},
+          ),
+        ),
+      );
+    } finally {
+      await undo();
+    }
+    expect(answers.map((a) => a.status)).toEqual(answers.map((_, i) => (i === refusedAt ? 500 : answers[0]!.status)));
+    expect(answers[0]!.status).toBeLessThan(300);
+    const res = await t.staff.get(`/api/customers/${customer.id}/contacts/`);
+    const stored = res.body.data.contacts.map((c: { id: number }) => c.id).sort();
+    expect(stored).toEqual(
+      answers
+        .filter((a) => a.status < 300)
+        .map((a) => a.data.id)
+        .sort(),
+    );
+  });
 });
 
 describe('the feed', () => {
