@@ -50,6 +50,28 @@ describe('concurrent writes', () => {
     expect(await contactsOf(customer.id)).toHaveLength(1);
   });
 
+  it(`${N} parallel creates commit in groups, each answered with its own contact (services/contacts/group.ts)`, async () => {
+    const counter = async (name: string) =>
+      Number(new RegExp(`^${name} (\\d+)`, 'm').exec((await t.anon.get('/metrics')).text)?.[1]);
+    const [groupsBefore, createsBefore] = [
+      await counter('ccm_contact_create_groups_total'),
+      await counter('ccm_contact_creates_grouped_total'),
+    ];
+    const customer = await createCustomer(t.staff);
+    const bodies = Array.from({ length: N }, () => contactBody(customer.id, { is_primary: false }));
+    const results = await Promise.all(bodies.map((body) => t.staff.post('/api/contacts/', body)));
+    results.forEach((r, i) => {
+      expect(r.status, r.text).toBe(201);
+      expect(r.body.data).toMatchObject({ customer: customer.id, email: bodies[i]!.email, is_primary: false });
+    });
+    expect(new Set(results.map((r) => r.body.data.id)).size).toBe(N);
+    const groups = (await counter('ccm_contact_create_groups_total')) - groupsBefore;
+    expect((await counter('ccm_contact_creates_grouped_total')) - createsBefore).toBe(N);
+    expect(groups).toBeGreaterThan(0);
+    expect(groups).toBeLessThan(N);
+    expect(await contactsOf(customer.id)).toHaveLength(N);
+  });
+
   it(`${N} parallel primary creates for one customer leave exactly one primary`, async () => {
     const customer = await createCustomer(t.staff);
     const results = await Promise.all(

@@ -19,10 +19,14 @@ type Callback = (this: unknown, err: Error | null, rows?: unknown) => void;
  * node-sqlite3's Database#all and #run prepare a statement, run it and finalize it: three trips through libuv's
  * thread pool, where a statement kept prepared takes one (about 170 µs against 60 on the benchmark machine: a
  * write transaction's six statements went from ~2.5 ms to ~1 ms; docs/benchmarks.md). Each connection keeps its
- * most recent statements. `all` reads to the end, so a kept statement holds no read lock between uses; `run`
- * steps once, so only statements that answer no row are kept for it.
+ * most recent statements, from the second time a text is run: a text with its values written in never comes back,
+ * and letting one go (finalize) waits on the event loop for the connection's lock. `all` reads to the end, so a
+ * kept statement holds no read lock between uses; `run` steps once, so only statements that answer no row are
+ * kept for it.
  */
 const KEPT_STATEMENTS = 128;
+/** How many texts run once are remembered, to be kept when they come again. */
+const SEEN_TEXTS = 1024;
 const RUN_KEEPABLE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 const RETURNING = /\bRETURNING\b/i;
 
@@ -47,6 +51,7 @@ interface Kept {
 class Database extends sqlite3.Database {
   private readonly file: string;
   private readonly kept = new Map<string, Kept>();
+  private readonly seen = new Set<string>();
 
   constructor(filename: string, mode: number, callback: (err: Error | null) => void) {
     super(filename, mode, (err: Error | null) => {
@@ -68,6 +73,12 @@ class Database extends sqlite3.Database {
       return true;
     }
     if (method === 'run' && (!RUN_KEEPABLE.test(sql) || RETURNING.test(sql))) return false;
+    if (!this.seen.has(sql)) {
+      if (this.seen.size >= SEEN_TEXTS) this.seen.clear();
+      this.seen.add(sql);
+      return false;
+    }
+    this.seen.delete(sql);
     const entry: Kept = {
       ready: false,
       statement: new Statement(this, sql, (err: Error | null) => {

@@ -18,23 +18,24 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/**
- * Group commit of single creates (docs/databases.md, "Group commit"). Creates that arrive while their transaction
- * waits for the writer join it; when it starts, the group is closed (later ones start the next) and its creates are
- * checked and written as one bulk create is (bulk.ts: one read of their customers and clashes, one multi-row insert,
- * their events, one COMMIT). Each is checked as if created after those before it, and each request gets its own
- * answer, its contact or its own 400, only after the COMMIT. If the group's transaction fails, each create runs
- * again alone, so that a failure is only its own request's.
- */
 /** Groups committed so far and the creates in them (`/metrics`: their ratio is the mean group's size). */
 export interface GroupCounts {
   groups: number;
   creates: number;
 }
 
+/**
+ * Group commit of single creates (docs/databases.md, "Group commit"). One group's transaction runs at a time per
+ * process; creates that arrive meanwhile form the next group, closed when its transaction has its connection (on
+ * SQLite, the writer). Its creates are checked and written as one bulk create is (bulk.ts: one read of their
+ * customers and clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those
+ * before it, and each request gets its own answer, its contact or its own 400, only after the COMMIT. If the group's
+ * transaction fails, each create runs again alone, so that a failure is only its own request's.
+ */
 export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: CreateAlone; counts: GroupCounts } {
   const counts: GroupCounts = { groups: 0, creates: 0 };
   let open: Waiting[] | undefined;
+  let previous: Promise<void> = Promise.resolve();
   // The group's transaction belongs to no request: none's commit hook, actor or routing is taken for the others'.
   const detached = new AsyncResource('ccm.contacts.create-group');
 
@@ -83,7 +84,7 @@ export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: C
       if (open) return void open.push(waiting);
       const group = [waiting];
       open = group;
-      detached.runInAsyncScope(() => settle(group));
+      previous = previous.then(() => detached.runInAsyncScope(() => settle(group)));
     });
   return { create, counts };
 }
