@@ -4,6 +4,7 @@ import type { Dialect } from './connection.js';
 import { connectionOf, finishCommitted, loggingOf, transactionIdOf } from './internals.js';
 import { type Position, PRIMARY_POSITION_SQL, parsePosition } from './positions.js';
 import { sqliteValue } from './reads.js';
+import { runStatement } from './sqlite.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
 /*
@@ -32,10 +33,6 @@ export function writeAtCommit(uow: UnitOfWork, sql: string, params: readonly unk
 interface MariaConnection {
   query(sql: string, values: readonly unknown[]): Promise<unknown>;
 }
-interface SqliteConnection {
-  run(sql: string, params: unknown[], callback: (err: Error | null) => void): void;
-}
-
 /**
  * Commits `t` with its trailing writes; throws, the transaction still open, when any of them fails. On PostgreSQL
  * and MariaDB a BEGIN not sent yet goes in the same message; a transaction that sent nothing commits nothing. There
@@ -57,11 +54,7 @@ export async function commit(
     // In the process, no round trip to save: each statement on its own, then Sequelize's COMMIT.
     for (const w of writes) {
       log?.(`Executing (${transactionIdOf(t)}): ${w.sql}`);
-      await new Promise<void>((resolve, reject) =>
-        (connection as SqliteConnection).run(w.sql, w.params.map(sqliteValue), (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
+      await runStatement(connection, w.sql, w.params.map(sqliteValue));
     }
     await t.commit();
     return undefined;

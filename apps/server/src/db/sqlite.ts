@@ -161,4 +161,18 @@ class Database extends sqlite3.Database {
   }
 }
 
+/** Runs a statement that answers no row on a connection: the last rowid it inserted and the rows it changed. */
+export function runStatement(
+  connection: unknown,
+  sql: string,
+  params: readonly unknown[],
+): Promise<{ lastId: number; changes: number }> {
+  return new Promise((resolve, reject) =>
+    (connection as sqlite3.Database).run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
+      if (err) reject(err);
+      else resolve({ lastId: this.lastID, changes: this.changes });
+    }),
+  );
+}
+
 export const sqliteModule = Object.create(sqlite3, { Database: { value: Database } }) as typeof sqlite3;

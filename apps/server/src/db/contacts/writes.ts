@@ -1,6 +1,8 @@
 import { QueryTypes } from 'sequelize';
+import { connectionOf, loggingOf, transactionIdOf } from '../internals.js';
 import { Contact } from '../models/index.js';
-import { asNumber, fitsId } from '../reads.js';
+import { asNumber, fitsId, sqliteValue } from '../reads.js';
+import { runStatement } from '../sqlite.js';
 import { asTransaction, type UnitOfWork } from '../transaction.js';
 import {
   boundIds,
@@ -15,48 +17,28 @@ import {
   VALUE_COLUMNS,
 } from './records.js';
 
+const INSERT =
+  'INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at) VALUES';
+
 /**
- * Multi-row INSERTs, bypassing the model (no instance, hooks or validation per row: the
- * service hands checked values; the database's constraints still hold), with one timestamp for the batch.
- * The ids: RETURNING on PostgreSQL and MariaDB, matched back to the rows by (customer, e-mail), which is
- * unique; on SQLite the last rowid, as the rows of one INSERT take consecutive ids (AUTOINCREMENT, one
- * writer at a time) — what Sequelize's own bulkCreate relies on there.
+ * Multi-row INSERTs, bypassing the model (no instance, hooks or validation per row: the service hands checked
+ * values; the database's constraints still hold), with one timestamp for the batch. SQLite: the values bound by
+ * position, straight to the driver (its connection keeps the statement for the next batch of that size), and the
+ * ids from the last rowid, as the rows of one INSERT take consecutive ids (AUTOINCREMENT, one writer at a time),
+ * what Sequelize's own bulkCreate relies on there. PostgreSQL and MariaDB: the values written in (as
+ * Model.bulkCreate does), and the ids by RETURNING, matched back to the rows by (customer, e-mail), which is unique.
  */
 export async function insertRows(
-  { sequelize, dialect }: ContactsDb,
+  db: ContactsDb,
   rows: (ContactValues & { customerId: number })[],
   uow: UnitOfWork,
 ): Promise<ContactRow[]> {
-  const transaction = asTransaction(uow);
   const now = new Date();
-  const at = sequelize.escape(now);
   const out: ContactRow[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-    // Values escaped into the text, as Model.bulkCreate writes them: SQLite binds thousands of parameters
-    // slowly (the parameters go by name, each looked up among all of them).
-    const tuples = chunk.map((r) => {
-      const flags = `${r.isPrimary ? 'TRUE' : 'FALSE'}, ${r.isActive ? 'TRUE' : 'FALSE'}`;
-      return `(${sequelize.escape(Math.trunc(r.customerId))}, ${sequelize.escape(r.email)}, ${sequelize.escape(r.waNumber)}, ${sequelize.escape(r.tpNumber)}, ${flags}, ${at}, ${at})`;
-    });
-    const sql = `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at) VALUES ${tuples.join(', ')}`;
-    let ids: number[];
-    if (dialect === 'sqlite') {
-      const [lastId, changes] = (await sequelize.query(sql, { transaction, type: QueryTypes.INSERT })) as [
-        number,
-        number,
-      ];
-      if (changes !== chunk.length) throw new Error(`insert: ${changes} rows written of ${chunk.length}`);
-      ids = chunk.map((_, i) => lastId - chunk.length + 1 + i);
-    } else {
-      const returned = (await sequelize.query(`${sql} RETURNING id, customer_id, email`, {
-        transaction,
-        type: QueryTypes.SELECT,
-        raw: true,
-      })) as { id: number | string; customer_id: number | string; email: string }[];
-      const idOf = new Map(returned.map((r) => [`${r.customer_id}\u0000${r.email}`, asNumber(r.id)]));
-      ids = chunk.map((r) => idOf.get(`${r.customerId}\u0000${r.email}`)!);
-    }
+    const ids =
+      db.dialect === 'sqlite' ? await sqliteInsert(db, chunk, now, uow) : await serverInsert(db, chunk, now, uow);
     chunk.forEach((r, i) => {
       out.push({
         id: ids[i]!,
@@ -73,6 +55,43 @@ export async function insertRows(
     });
   }
   return out;
+}
+
+type NewRow = ContactValues & { customerId: number };
+
+async function sqliteInsert({ sequelize }: ContactsDb, chunk: NewRow[], now: Date, uow: UnitOfWork) {
+  const t = asTransaction(uow);
+  const sql = `${INSERT} ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const at = sqliteValue(now);
+  const params = chunk.flatMap((r) => [
+    Math.trunc(r.customerId),
+    r.email,
+    r.waNumber,
+    r.tpNumber,
+    r.isPrimary,
+    r.isActive,
+    at,
+    at,
+  ]);
+  loggingOf(sequelize)?.(`Executing (${transactionIdOf(t)}): ${sql}`);
+  const { lastId, changes } = await runStatement(connectionOf(t), sql, params);
+  if (changes !== chunk.length) throw new Error(`insert: ${changes} rows written of ${chunk.length}`);
+  return chunk.map((_, i) => lastId - chunk.length + 1 + i);
+}
+
+async function serverInsert({ sequelize }: ContactsDb, chunk: NewRow[], now: Date, uow: UnitOfWork) {
+  const at = sequelize.escape(now);
+  const tuples = chunk.map((r) => {
+    const flags = `${r.isPrimary ? 'TRUE' : 'FALSE'}, ${r.isActive ? 'TRUE' : 'FALSE'}`;
+    return `(${sequelize.escape(Math.trunc(r.customerId))}, ${sequelize.escape(r.email)}, ${sequelize.escape(r.waNumber)}, ${sequelize.escape(r.tpNumber)}, ${flags}, ${at}, ${at})`;
+  });
+  const returned = (await sequelize.query(`${INSERT} ${tuples.join(', ')} RETURNING id, customer_id, email`, {
+    transaction: asTransaction(uow),
+    type: QueryTypes.SELECT,
+    raw: true,
+  })) as { id: number | string; customer_id: number | string; email: string }[];
+  const idOf = new Map(returned.map((r) => [`${r.customer_id}\u0000${r.email}`, asNumber(r.id)]));
+  return chunk.map((r) => idOf.get(`${r.customerId}\u0000${r.email}`)!);
 }
 
 /**
