@@ -57,7 +57,7 @@ export function dispatch(endpoints: Endpoint[]): RequestHandler {
 /** Runs handlers one after the other, as an Express route does: an error (or `next('route')`) leaves the route. */
 function runHandlers(handlers: RequestHandler[], req: Request, res: Response, done: NextFunction): void {
   let i = 0;
-  const step = (err?: unknown): void => {
+  const step = (err?: unknown) => {
     if (err === 'route') return done();
     if (err) return done(err);
     const handler = handlers[i++];
