@@ -1,6 +1,4 @@
 import { contract, type ExportFormat, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
-import { type AppRoute, checkZodSchema } from '@ts-rest/core';
-import { RequestValidationError } from '@ts-rest/express';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import {
@@ -20,6 +18,7 @@ import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
 import { respond } from './respond.js';
 import { streamAnswer } from './stream.js';
+import { requestChecker } from './validate.js';
 
 type Handler = (args: {
   params?: Record<string, number>;
@@ -78,21 +77,6 @@ function answer(
 }
 
 /**
- * A request's path ids, query and body checked against its route, as ts-rest's Express adapter checks them (the
- * same checks and the same RequestValidationError, which errors.ts turns into the envelope).
- */
-function validated(route: AppRoute, req: Request) {
-  const params = checkZodSchema(req.params, route.pathParams, { passThroughExtraKeys: true });
-  const query = checkZodSchema(req.query, route.query);
-  const body = checkZodSchema(req.body, 'body' in route ? route.body : null);
-  if (!params.success || !query.success || !body.success) {
-    const error = (r: typeof params) => (r.success ? null : r.error);
-    throw new RequestValidationError(error(params), null, error(query), error(body));
-  }
-  return { params: params.data as Record<string, number>, query: query.data as object, body: body.data };
-}
-
-/**
  * The REST adapter: every route of the contract, each served by its entry in the operation table after `before`
  * (authentication, the body), its answer checked against the contract when `validateAnswers` (tests).
  */
@@ -124,9 +108,10 @@ export function restEndpoints(
       }
       return answer(rpc, op, performed, req, res, base);
     };
+    const checked = requestChecker(entry.route);
     const serve: RequestHandler = async (req, res, next) => {
       try {
-        const { status, body } = await handler({ ...validated(entry.route, req), req, res });
+        const { status, body } = await handler({ ...checked(req), req, res });
         respond(entry.route, req, res, status, body, validateAnswers);
       } catch (err) {
         next(err);
