@@ -277,6 +277,47 @@ describe('HEAD', () => {
   });
 });
 
+describe('JSON answers', () => {
+  it('say their type with its charset and their length in bytes, beyond ASCII too; HEAD says the same', async () => {
+    const customer = await createCustomer(t.staff, { first_name: 'ශ්‍රීමතී', last_name: 'Café' });
+    const path = `/api/customers/${customer.id}/`;
+    const res = await t.staff.get(path);
+    expect(res.status).toBe(200);
+    expect(res.body.data.first_name).toBe('ශ්‍රීමතී');
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(res.text));
+    const head = await t.staff.request('HEAD', path);
+    expect(head.text).toBe('');
+    expect(head.headers.get('content-length')).toBe(res.headers.get('content-length'));
+    expect(head.headers.get('etag')).toBe(res.headers.get('etag'));
+  });
+
+  it('a GET whose If-None-Match holds the ETag is a 304 without a body; another ETag, a 200 with it', async () => {
+    const customer = await createCustomer(t.staff);
+    const path = `/api/customers/${customer.id}/`;
+    const etag = (await t.staff.get(path)).headers.get('etag')!;
+    const res = await t.staff.get(path, { headers: { 'if-none-match': etag } });
+    expect(res.status).toBe(304);
+    expect(res.text).toBe('');
+    const other = await t.staff.get(path, { headers: { 'if-none-match': '"999"' } });
+    expect(other.status).toBe(200);
+    expect(other.body.data.id).toBe(customer.id);
+    expect(Number(other.headers.get('content-length'))).toBe(Buffer.byteLength(other.text));
+  });
+
+  it('a query string asked again gets the same answer; a bad one between is refused and changes nothing', async () => {
+    const query = '/api/customers/?page_size=2&ordering=-id';
+    const first = await t.staff.get(query);
+    expect(first.status).toBe(200);
+    expectErrorEnvelope(await t.staff.get('/api/customers/?page_size=abc'), 400);
+    expectErrorEnvelope(await t.staff.get('/api/customers/?page_size=abc'), 400);
+    const again = await t.staff.get(query);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect((await t.staff.get('/api/customers/?page_size=1&ordering=-id')).body.data.results).toHaveLength(1);
+  });
+});
+
 describe('health and readiness', () => {
   it('GET /api/health/ answers without a token', async () => {
     const res = await t.anon.get('/api/health/');
@@ -368,5 +409,10 @@ describe('error responses', () => {
     }
     expectErrorEnvelope(await t.staff.post('/api/contacts/abc/set-primary/'), 404);
     expectErrorEnvelope(await t.staff.patch('/api/customers/1e2/', { first_name: 'X' }), 404);
+  });
+
+  it('a path id with a malformed %-escape is a 404, not a 500', async () => {
+    expectErrorEnvelope(await t.staff.get('/api/contacts/%E0%A4%A/'), 404);
+    expectErrorEnvelope(await t.staff.delete('/api/customers/%ZZ/'), 404);
   });
 });

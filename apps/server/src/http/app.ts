@@ -1,5 +1,3 @@
-import { contract } from '@ccm/contract';
-import { createExpressEndpoints } from '@ts-rest/express';
 import express, { type Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -8,12 +6,13 @@ import { trpcEndpoint } from '../trpc/express.js';
 import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { consoleSite } from './console.js';
+import { dispatch } from './dispatch.js';
 import { docsAssets } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { linkBase } from './links.js';
 import { createMetrics, observeRequests } from './observability.js';
 import { requestId } from './requestId.js';
-import { restRouter } from './rest.js';
+import { restEndpoints } from './rest.js';
 import { corsFor, requestTimeout, securityHeaders } from './security.js';
 
 /**
@@ -40,27 +39,25 @@ export function createApp(
   const metrics = createMetrics(services.consistency.replicas, services.contacts.createGroups);
   app.use(observeRequests(logger, metrics), securityHeaders(), corsFor(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs, logger));
-  // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
-  app.get('/metrics', metrics.handler(config.metricsToken));
-  // The staff console at `/` (apps/web); without its build, a browser that opens `/` lands on the docs page.
-  const site = consoleSite(config.consoleDir);
-  if (site) app.use(site);
-  else app.get('/', (_req, res) => res.redirect(302, '/api/docs/'));
-
+  // Every route of the contract (all under /api/, so nothing below answers one of their paths), from one table.
   const links = linkBase({
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy !== undefined,
     allowedHosts: config.allowedHosts,
     selfUrl,
   });
-  createExpressEndpoints(contract, restRouter(services, links, logger), app, {
-    logInitialization: false,
-    jsonQuery: false,
-    responseValidation: config.env === 'test',
+  const rest = restEndpoints(services, links, logger, {
     // Authentication first: a caller without the right gets 401/403 before anything about its body.
-    globalMiddleware: [authenticate(services), ...jsonBody(config.bodyLimit)],
-    requestValidationErrorHandler: (err, _req, _res, next) => next(err),
+    before: [authenticate(services), ...jsonBody(config.bodyLimit)],
+    validateAnswers: config.env === 'test',
   });
+  app.use(dispatch(rest));
+  // Prometheus scrapes; outside the contract, so not in the OpenAPI document (see README, Operations).
+  app.get('/metrics', metrics.handler(config.metricsToken));
+  // The staff console at `/` (apps/web); without its build, a browser that opens `/` lands on the docs page.
+  const site = consoleSite(config.consoleDir);
+  if (site) app.use(site);
+  else app.get('/', (_req, res) => res.redirect(302, '/api/docs/'));
 
   // The same operations over tRPC (src/trpc): same services, access, validation and error codes.
   app.use('/trpc', ...trpcEndpoint(services, { bodyLimit: config.bodyLimit, logger, closing }));

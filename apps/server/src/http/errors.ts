@@ -62,6 +62,8 @@ export function toAppError(err: unknown): AppError | undefined {
   const known = asAppError(err);
   if (known) return known;
   if (err instanceof RequestValidationError) return fromValidation(err);
+  // Express could not decode a path parameter (`/api/contacts/%E0%A4%A/`): like any other bad path id, no such thing.
+  if (err instanceof URIError) return new AppError('not_found', 'Not found.');
   if (ZLIB_ERRORS.has((err as { code?: string } | null)?.code ?? '')) {
     return new AppError('validation', 'The request body could not be decoded.', {
       non_field_errors: ['The body is not valid data for its Content-Encoding.'],

@@ -34,14 +34,27 @@ export function linkBase(settings: LinkSettings): LinkBase {
   };
 }
 
-/** This request's absolute URL with these query parameters set, in order (undefined: removed). */
+/** How many links are kept once built (then it starts again: a bound, not an LRU). */
+const LINKS_KEPT = 512;
+const built = new Map<string, string>();
+
+/**
+ * This request's absolute URL with these query parameters set, in order (undefined: removed). Built once per
+ * URL and parameters: the same page's neighbours are asked for again and again (a list's first page above all).
+ */
 function urlWith(base: string, req: Request, params: Record<string, string | undefined>): string {
+  const entries = Object.entries(params);
+  const key = JSON.stringify([base, req.originalUrl, entries]);
+  const found = built.get(key);
+  if (found !== undefined) return found;
   const url = new URL(`${base}${req.originalUrl}`);
-  for (const [name, value] of Object.entries(params)) {
+  for (const [name, value] of entries) {
     if (value === undefined) url.searchParams.delete(name);
     else url.searchParams.set(name, value);
   }
-  return url.toString();
+  if (built.size >= LINKS_KEPT) built.clear();
+  built.set(key, url.toString());
+  return built.get(key)!;
 }
 
 /** The neighbours of a page as absolute URLs: page numbers (page 1 drops the parameter, as DRF does) or cursors. */

@@ -1,6 +1,5 @@
 import { contract, type ExportFormat, type Rpc, routeEntries, rpcOf } from '@ccm/contract';
-import { initServer } from '@ts-rest/express';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import {
   type AnyOperation,
@@ -9,15 +8,17 @@ import {
   type Performed,
   perform,
   type RecordPages,
-  setAt,
 } from '../operations.js';
 import type { Paged, Services } from '../services/index.js';
 import { etagOf, noneMatchHits } from '../services/preconditions.js';
 import { principalOf } from './authenticate.js';
 import { CONSISTENCY_TOKEN } from './consistency.js';
+import type { Endpoint } from './dispatch.js';
 import { type LinkBase, linkHeader, pageBody } from './links.js';
 import { requestIdOf } from './requestId.js';
+import { respond } from './respond.js';
 import { streamAnswer } from './stream.js';
+import { requestChecker } from './validate.js';
 
 type Handler = (args: {
   params?: Record<string, number>;
@@ -75,10 +76,17 @@ function answer(
   return { status, body: { success: op.success?.(result) ?? true, message, data } };
 }
 
-/** The REST adapter: every route of the contract, each served by its entry in the operation table. */
-export function restRouter(services: Services, base: LinkBase, logger: Logger) {
-  const router: Record<string, unknown> = {};
-  for (const entry of routeEntries(contract)) {
+/**
+ * The REST adapter: every route of the contract, each served by its entry in the operation table after `before`
+ * (authentication, the body), its answer checked against the contract when `validateAnswers` (tests).
+ */
+export function restEndpoints(
+  services: Services,
+  base: LinkBase,
+  logger: Logger,
+  { before, validateAnswers }: { before: RequestHandler[]; validateAnswers: boolean },
+): Endpoint[] {
+  return routeEntries(contract).map((entry) => {
     const op = operationAt(entry.name);
     const rpc = rpcOf(entry.route);
     const handler: Handler = async (args) => {
@@ -100,7 +108,15 @@ export function restRouter(services: Services, base: LinkBase, logger: Logger) {
       }
       return answer(rpc, op, performed, req, res, base);
     };
-    setAt(router, entry.name, handler);
-  }
-  return initServer().router(contract, router as never);
+    const checked = requestChecker(entry.route);
+    const serve: RequestHandler = async (req, res, next) => {
+      try {
+        const { status, body } = await handler({ ...checked(req), req, res });
+        respond(entry.route, req, res, status, body, validateAnswers);
+      } catch (err) {
+        next(err);
+      }
+    };
+    return { route: entry.route, handlers: [...before, serve] };
+  });
 }

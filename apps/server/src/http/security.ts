@@ -68,7 +68,7 @@ function headersOf(middleware: RequestHandler): [string, string][] {
 export function corsFor(origins: string[]): RequestHandler {
   const any = origins.includes('*');
   const allowed = new Set(origins);
-  return cors({
+  const middleware = cors({
     origin: (origin, callback) => callback(null, origin !== undefined && (any || allowed.has(origin))),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: [
@@ -92,6 +92,8 @@ export function corsFor(origins: string[]): RequestHandler {
     credentials: false,
     maxAge: 600,
   });
+  // Without an Origin header the cors package sends nothing and goes on; it need not build its options to see that.
+  return (req, res, next) => (req.headers.origin === undefined ? next() : middleware(req, res, next));
 }
 
 /**
