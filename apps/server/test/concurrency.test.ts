@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contactBody, createContact, createCustomer } from './support/factories.js';
 import { test } from './support/fixture.js';
+import { signIn, spawnServer } from './support/process.js';
 import type { TestServer } from './support/server.js';
 
 // Many requests at once through the real HTTP server: the invariants must hold whatever the interleaving,
@@ -70,6 +71,26 @@ describe('concurrent writes', () => {
     expect(groups).toBeGreaterThan(0);
     expect(groups).toBeLessThan(N);
     expect(await contactsOf(customer.id)).toHaveLength(N);
+  });
+
+  it('the same creates through two processes at once (groups side by side): one 201 each, the twin a 400', async () => {
+    const env = { DATABASE_URL: t.databaseUrl, RATE_LIMIT_PER_MINUTE: '0' };
+    const servers = await Promise.all([spawnServer(env), spawnServer(env)]);
+    try {
+      const clients = await Promise.all(servers.map(signIn));
+      const customers = await Promise.all(Array.from({ length: 3 }, () => createCustomer(t.staff)));
+      const bodies = Array.from({ length: 40 }, (_, i) => contactBody(customers[i % 3]!.id, { is_primary: false }));
+      // Each body goes to both processes at once.
+      const results = await Promise.all(bodies.flatMap((body) => clients.map((c) => c.post('/api/contacts/', body))));
+      bodies.forEach((_, i) => {
+        const pair = [results[2 * i]!, results[2 * i + 1]!];
+        expect(pair.map((r) => r.status).sort(), pair.map((r) => r.text).join('\n')).toEqual([201, 400]);
+      });
+      for (const c of customers)
+        expect(await contactsOf(c.id)).toHaveLength(bodies.filter((b) => b.customer === c.id).length);
+    } finally {
+      await Promise.all(servers.map((s) => s.dispose()));
+    }
   });
 
   it(`${N} parallel primary creates for one customer leave exactly one primary`, async () => {

@@ -1,5 +1,5 @@
 import { type BulkCreateResult, type BulkItemError, ContactCreateSchema, type FieldErrors } from '@ccm/contract';
-import type { ContactCustomer, ContactValues, UnitOfWork } from '../../db/index.js';
+import type { ContactCustomer, ContactValues, CustomerLock, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js';
 import { contactEvent, demotionEvents } from './events.js';
@@ -95,11 +95,12 @@ export async function writeItems(
   parsed: Item[],
   failures: Map<number, FieldErrors>,
   t: UnitOfWork,
+  lock: CustomerLock = 'exclusive',
 ) {
   const customerIds = [...new Set(parsed.map((p) => p.customerId))];
   // Sent together, run in order by the connection (as in a single create).
   const [locked, existing] = await Promise.all([
-    store.contacts.lockCustomers(customerIds, t),
+    store.contacts.lockCustomers(customerIds, t, lock),
     store.contacts.clashes(
       customerIds,
       {

@@ -44,7 +44,8 @@ export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: C
       if (open === group) open = undefined;
       const failures = new Map<number, FieldErrors>();
       const items: Item[] = group.map((w, index) => ({ index, customerId: w.customerId, values: w.values }));
-      const written = await writeItems(deps, items, failures, t);
+      // No create of a group makes a primary: groups on other processes may add contacts to the same customers beside it.
+      const written = await writeItems(deps, items, failures, t, 'shared');
       const accepted = items.filter((item) => !failures.has(item.index));
       const contacts = new Map<number, ContactDto>();
       accepted.forEach((item, i) => {
