@@ -1,7 +1,8 @@
+import { SEARCH_COUNT_LIMIT } from '@ccm/contract';
 import type { Dialect } from '../connection.js';
 import type { CountersRepo } from '../counters.js';
 import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
-import { contactSearch, numberSearch, type SqlCondition } from '../search.js';
+import { contactSearch, contactSearchRow, numberSearch, type SqlCondition } from '../search.js';
 import {
   CONTACT_COLUMNS,
   type ContactFilter,
@@ -41,10 +42,14 @@ function columnConditions(dialect: Dialect, filter: ContactFilter, ...extra: (Sq
   return { sql: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** The search's condition: a number's start as its ranges, other terms as substrings (search.ts). */
-function searchCondition(dialect: Dialect, filter: ContactFilter): SqlCondition | undefined {
+/**
+ * The search's condition: a number's start as its ranges, other terms as substrings (search.ts), found by their
+ * index, or (`perRow`) tested on each row read.
+ */
+function searchCondition(dialect: Dialect, filter: ContactFilter, perRow = false): SqlCondition | undefined {
   if (filter.numberPrefix) return numberSearch(dialect, filter.numberPrefix, 'contacts');
-  return filter.searchTerms?.length ? contactSearch(dialect, filter.searchTerms, 'contacts') : undefined;
+  if (!filter.searchTerms?.length) return undefined;
+  return (perRow ? contactSearchRow : contactSearch)(dialect, filter.searchTerms, 'contacts');
 }
 
 /** How a page is read: its rows' ids in the order's index, then joined (`ids`: the statement that finds them). */
@@ -58,15 +63,18 @@ interface PagePlan {
 }
 
 /**
- * With a search: the matches are found once, for the page and for the total (the search is the costly part).
- * PostgreSQL and SQLite keep them (MATERIALIZED); left to itself, PostgreSQL's planner bets on walking the order's
- * index until a page of matches turns up, which scans the whole table when the term is rare.
+ * With a search: up to SEARCH_COUNT_LIMIT + 1 matches are found once, for the page and for the total (the search
+ * is the costly part). PostgreSQL and SQLite keep them (MATERIALIZED); left to itself, PostgreSQL's planner bets on
+ * walking the order's index until a page of matches turns up, which scans the whole table when the term is rare.
+ * More matches than the limit are dense enough for that walk (denseSearchPage), and the total says the limit.
  */
-async function searchPage({ db, matching, after, page, offset }: PagePlan): Promise<{ total: number; rows: Row[] }> {
+async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
+  const { db, matching, after, page, offset } = plan;
   const keep = db.dialect === 'mariadb' ? '' : 'MATERIALIZED ';
   const keysetSql = after ? ` WHERE ${after.sql}` : '';
+  const found = `SELECT id, created_at, email FROM contacts${matching.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}`;
   const rows = await db.read.select(
-    `WITH m AS ${keep}(SELECT id, created_at, email FROM contacts${matching.sql})
+    `WITH m AS ${keep}(${found})
      SELECT ${CONTACT_COLUMNS}, (SELECT COUNT(*) FROM m) AS total ${page(`SELECT id FROM m${keysetSql}`)}`,
     [...matching.params, ...(after?.params ?? []), offset],
   );
@@ -74,8 +82,22 @@ async function searchPage({ db, matching, after, page, offset }: PagePlan): Prom
   const total =
     rows.length > 0
       ? asNumber(rows[0]!.total)
-      : asNumber((await db.read.select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params))[0]?.n);
-  return { total, rows };
+      : asNumber((await db.read.select(`SELECT COUNT(*) AS n FROM (${found}) f`, matching.params))[0]?.n);
+  if (total <= SEARCH_COUNT_LIMIT) return { total, rows };
+  // Numbered pages end at the limit (the service answers "Invalid page." past it).
+  return { total: SEARCH_COUNT_LIMIT, rows: offset < SEARCH_COUNT_LIMIT ? await denseSearchPage(plan) : [] };
+}
+
+/**
+ * A search with more matches than the limit: the page is read in the order's index, each row tested as it is read
+ * (one in N rows matching, a page of 20 reads about 20 N), rather than sorting every match.
+ */
+async function denseSearchPage({ db, filter, after, page, offset }: PagePlan): Promise<Row[]> {
+  const where = columnConditions(db.dialect, filter, searchCondition(db.dialect, filter, true), after);
+  return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
+    ...where.params,
+    offset,
+  ]);
 }
 
 /**
