@@ -59,39 +59,49 @@ interface PagePlan {
   matching: { sql: string; params: unknown[] };
   after: SqlCondition | undefined;
   page: (ids: string) => string;
+  limit: number;
   offset: number;
 }
 
 /**
- * With a search: up to SEARCH_COUNT_LIMIT + 1 matches are found once, for the page and for the total (the search
- * is the costly part). PostgreSQL and SQLite keep them (MATERIALIZED); left to itself, PostgreSQL's planner bets on
- * walking the order's index until a page of matches turns up, which scans the whole table when the term is rare.
- * More matches than the limit are dense enough for that walk (denseSearchPage), and the total says the limit.
+ * With a search: the matches are counted first, up to SEARCH_COUNT_LIMIT + 1 (the total says the limit beyond it),
+ * and the count chooses how the page is read. Few matches: all of them are sorted (sortedSearchPage). Many: the
+ * order's index is read, each row tested, until the page is full (denseSearchPage), when that reads fewer rows than
+ * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit.
  */
-async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
-  const { db, matching, after, page, offset } = plan;
-  const keep = db.dialect === 'mariadb' ? '' : 'MATERIALIZED ';
-  const keysetSql = after ? ` WHERE ${after.sql}` : '';
-  const found = `SELECT id, created_at, email FROM contacts${matching.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}`;
-  const rows = await db.read.select(
-    `WITH m AS ${keep}(${found})
-     SELECT ${CONTACT_COLUMNS}, (SELECT COUNT(*) FROM m) AS total ${page(`SELECT id FROM m${keysetSql}`)}`,
-    [...matching.params, ...(after?.params ?? []), offset],
-  );
-  // A page past the end has no row to carry the total.
-  const total =
-    rows.length > 0
-      ? asNumber(rows[0]!.total)
-      : asNumber((await db.read.select(`SELECT COUNT(*) AS n FROM (${found}) f`, matching.params))[0]?.n);
-  if (total <= SEARCH_COUNT_LIMIT) return { total, rows };
-  // Numbered pages end at the limit (the service answers "Invalid page." past it).
-  return { total: SEARCH_COUNT_LIMIT, rows: offset < SEARCH_COUNT_LIMIT ? await denseSearchPage(plan) : [] };
+async function searchPage(plan: PagePlan, counters: CountersRepo): Promise<{ total: number; rows: Row[] }> {
+  const { db, filter, matching, limit, offset } = plan;
+  const narrow = filter.customerId !== undefined;
+  const [found, contacts] = await Promise.all([
+    db.read.select(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM contacts${matching.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f`,
+      matching.params,
+    ),
+    narrow ? 0 : counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary }),
+  ]);
+  const matches = asNumber(found[0]?.n);
+  const total = Math.min(matches, SEARCH_COUNT_LIMIT);
+  // Numbered pages end at the total (the service answers "Invalid page." past it).
+  if (offset >= total) return { total, rows: [] };
+  const dense = !narrow && (matches > SEARCH_COUNT_LIMIT || (offset + limit) * contacts < matches * matches);
+  return { total, rows: dense ? await denseSearchPage(plan) : await sortedSearchPage(plan) };
 }
 
 /**
- * A search with more matches than the limit: the page is read in the order's index, each row tested as it is read
- * (one in N rows matching, a page of 20 reads about 20 N), rather than sorting every match.
+ * Every match sorted for the page. PostgreSQL and SQLite keep the matches (MATERIALIZED): left to itself,
+ * PostgreSQL's planner may bet on walking the order's index, which scans the whole table when the term is rare.
  */
+async function sortedSearchPage({ db, matching, after, page, offset }: PagePlan): Promise<Row[]> {
+  const keep = db.dialect === 'mariadb' ? '' : 'MATERIALIZED ';
+  const keysetSql = after ? ` WHERE ${after.sql}` : '';
+  return db.read.select(
+    `WITH m AS ${keep}(SELECT id, created_at, email FROM contacts${matching.sql})
+     SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM m${keysetSql}`)}`,
+    [...matching.params, ...(after?.params ?? []), offset],
+  );
+}
+
+/** The page read in the order's index, each row tested as it is read (search.ts, contactSearchRow). */
 async function denseSearchPage({ db, filter, after, page, offset }: PagePlan): Promise<Row[]> {
   const where = columnConditions(db.dialect, filter, searchCondition(db.dialect, filter, true), after);
   return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
@@ -184,9 +194,10 @@ export async function list(
     page: (ids) =>
       `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page ON page.id = c.id
        ORDER BY ${orderSql('c.')}`,
+    limit,
     offset,
   };
-  const { total, rows } = search ? await searchPage(plan) : await filteredPage(plan, counters);
+  const { total, rows } = search ? await searchPage(plan, counters) : await filteredPage(plan, counters);
   const records = rows.map(contactRecord);
   return { count: total, rows: backward ? records.reverse() : records };
 }
