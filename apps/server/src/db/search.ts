@@ -30,11 +30,15 @@ function likePattern(term: string): string {
   return `%${term.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-/** One column against one term: the test every path decides with (`lower`: false for a column stored lowercased). */
-const likeClause = (column: string, lower = true) => `${lower ? `LOWER(${column})` : column} LIKE ? ESCAPE '!'`;
+/**
+ * One column against one term: the test every path decides with. `lower` false: for a column stored lowercased, and
+ * on SQLite, whose LIKE folds ASCII case itself, all that its LOWER() folds (so the same test, without a copy).
+ */
+const likeClause = (column: string, lower: boolean) => `${lower ? `LOWER(${column})` : column} LIKE ? ESCAPE '!'`;
+const lowerFor = (dialect: string) => dialect !== 'sqlite';
 
 /** The clauses and parameters go column by column, each column with every term. */
-function likeAny(columns: readonly string[], terms: readonly string[], lower = true): SqlCondition {
+function likeAny(columns: readonly string[], terms: readonly string[], lower: boolean): SqlCondition {
   const clauses = columns.flatMap((col) => terms.map(() => likeClause(col, lower)));
   return {
     sql: `(${clauses.join(' OR ')})`,
@@ -65,13 +69,21 @@ const SEARCH_TEXT_SEPARATOR = '\n';
  * or whose customer does in its names, username or customer code.
  */
 export function contactSearch(dialect: string, terms: readonly string[], alias: string): SqlCondition {
-  if (indexable(dialect, terms)) {
-    return {
-      sql: `${alias}.id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)`,
-      params: [ftsQuery(terms.map((t) => t.toLowerCase()))],
-    };
-  }
-  return searchTextTest(dialect, terms, alias) ?? columnsTest(terms, alias, 'IN');
+  const ids = contactSearchIds(dialect, terms);
+  if (ids) return { sql: `${alias}.id IN (${ids.sql})`, params: ids.params };
+  return searchTextTest(dialect, terms, alias) ?? columnsTest(dialect, terms, alias, 'IN');
+}
+
+/**
+ * The ids of the contacts holding any of `terms`, from the index alone where it answers alone (SQLite's
+ * contacts_search has a row for every contact): a count needs no other filter reads none of the rows.
+ */
+export function contactSearchIds(dialect: string, terms: readonly string[]): SqlCondition | undefined {
+  if (!indexable(dialect, terms)) return undefined;
+  return {
+    sql: 'SELECT rowid AS id FROM contacts_search WHERE contacts_search MATCH ?',
+    params: [ftsQuery(terms.map((t) => t.toLowerCase()))],
+  };
 }
 
 /**
@@ -79,7 +91,7 @@ export function contactSearch(dialect: string, terms: readonly string[], alias: 
  * customer by its primary key): for reading the order's index until a page of matches turns up.
  */
 export function contactSearchRow(dialect: string, terms: readonly string[], alias: string): SqlCondition {
-  return searchTextTest(dialect, terms, alias) ?? columnsTest(terms, alias, 'EXISTS');
+  return searchTextTest(dialect, terms, alias) ?? columnsTest(dialect, terms, alias, 'EXISTS');
 }
 
 /** PostgreSQL: the terms in `search_text`, unless one holds its separator. */
@@ -89,14 +101,21 @@ function searchTextTest(dialect: string, terms: readonly string[], alias: string
 }
 
 /** The LIKEs on the contact's columns and its customer's: the customers matching (IN) or the contact's (EXISTS). */
-function columnsTest(terms: readonly string[], alias: string, customer: 'IN' | 'EXISTS'): SqlCondition {
+function columnsTest(
+  dialect: string,
+  terms: readonly string[],
+  alias: string,
+  customer: 'IN' | 'EXISTS',
+): SqlCondition {
   const own = likeAny(
     CONTACT_COLUMNS.map((c) => `${alias}.${c}`),
     terms,
+    lowerFor(dialect),
   );
   const theirs = likeAny(
     CUSTOMER_COLUMNS.map((c) => `u.${c}`),
     terms,
+    lowerFor(dialect),
   );
   const test =
     customer === 'IN'
@@ -122,7 +141,7 @@ export function numberSearch(dialect: string, prefix: string, alias: string): Sq
  */
 export function customerSearch(sequelize: Sequelize, idColumn: string, terms: string[]) {
   const dialect = sequelize.getDialect();
-  const like = likeAny(CUSTOMER_LIST_COLUMNS, terms);
+  const like = likeAny(CUSTOMER_LIST_COLUMNS, terms, lowerFor(dialect));
   const condition: SqlCondition = indexable(dialect, terms)
     ? {
         sql: `(${idColumn} IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?) AND ${like.sql})`,

@@ -2,7 +2,7 @@ import { SEARCH_COUNT_LIMIT } from '@ccm/contract';
 import type { Dialect } from '../connection.js';
 import type { CountersRepo } from '../counters.js';
 import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
-import { contactSearch, contactSearchRow, numberSearch, type SqlCondition } from '../search.js';
+import { contactSearch, contactSearchIds, contactSearchRow, numberSearch, type SqlCondition } from '../search.js';
 import {
   CONTACT_COLUMNS,
   type ContactFilter,
@@ -72,11 +72,9 @@ interface PagePlan {
 async function searchPage(plan: PagePlan, counters: CountersRepo): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, matching, limit, offset } = plan;
   const narrow = filter.customerId !== undefined;
+  const counted = countedMatches(plan);
   const [found, contacts] = await Promise.all([
-    db.read.select(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM contacts${matching.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f`,
-      matching.params,
-    ),
+    db.read.select(`SELECT COUNT(*) AS n FROM (${counted.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f`, counted.params),
     narrow ? 0 : counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary }),
   ]);
   const matches = asNumber(found[0]?.n);
@@ -85,6 +83,13 @@ async function searchPage(plan: PagePlan, counters: CountersRepo): Promise<{ tot
   if (offset >= total) return { total, rows: [] };
   const dense = !narrow && (matches > SEARCH_COUNT_LIMIT || (offset + limit) * contacts < matches * matches);
   return { total, rows: dense ? await denseSearchPage(plan) : await sortedSearchPage(plan) };
+}
+
+/** What a search's count counts: the search index's ids when nothing else filters, else the contacts matching. */
+function countedMatches({ db, filter, matching }: PagePlan): SqlCondition {
+  const alone = filter.customerId === undefined && filter.isActive === undefined && filter.isPrimary === undefined;
+  const ids = alone && filter.searchTerms?.length ? contactSearchIds(db.dialect, filter.searchTerms) : undefined;
+  return ids ?? { sql: `SELECT 1 AS x FROM contacts${matching.sql}`, params: matching.params };
 }
 
 /**
