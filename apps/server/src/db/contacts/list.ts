@@ -70,7 +70,7 @@ interface PagePlan {
  * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit.
  */
 async function searchPage(plan: PagePlan, counters: CountersRepo): Promise<{ total: number; rows: Row[] }> {
-  const { db, filter, matching, limit, offset } = plan;
+  const { db, filter, limit, offset } = plan;
   const narrow = filter.customerId !== undefined;
   const counted = countedMatches(plan);
   const [found, contacts] = await Promise.all([
