@@ -1,6 +1,6 @@
 import { SEARCH_COUNT_LIMIT } from '@ccm/contract';
 import type { Dialect } from '../connection.js';
-import type { CountersRepo } from '../counters.js';
+import { type CountersRepo, contactCountSql } from '../counters.js';
 import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
 import { contactSearch, contactSearchIds, contactSearchRow, numberSearch, type SqlCondition } from '../search.js';
 import {
@@ -69,15 +69,20 @@ interface PagePlan {
  * order's index is read, each row tested, until the page is full (denseSearchPage), when that reads fewer rows than
  * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit.
  */
-async function searchPage(plan: PagePlan, counters: CountersRepo): Promise<{ total: number; rows: Row[] }> {
+async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, limit, offset } = plan;
   const narrow = filter.customerId !== undefined;
   const counted = countedMatches(plan);
-  const [found, contacts] = await Promise.all([
-    db.read.select(`SELECT COUNT(*) AS n FROM (${counted.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f`, counted.params),
-    narrow ? 0 : counters.contactCount({ isActive: filter.isActive, isPrimary: filter.isPrimary }),
-  ]);
-  const matches = asNumber(found[0]?.n);
+  // With the number of contacts the search is among (the counters, migration 0002), in the same statement.
+  const among = narrow ? undefined : contactCountSql({ isActive: filter.isActive, isPrimary: filter.isPrimary });
+  const [found] = await db.read.select(
+    `SELECT (SELECT COUNT(*) FROM (${counted.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f) AS n${
+      among ? `, (${among.sql}) AS contacts` : ''
+    }`,
+    [...counted.params, ...(among?.params ?? [])],
+  );
+  const matches = asNumber(found?.n);
+  const contacts = among ? asNumber(found?.contacts ?? 0) : 0;
   const total = Math.min(matches, SEARCH_COUNT_LIMIT);
   // Numbered pages end at the total (the service answers "Invalid page." past it).
   if (offset >= total) return { total, rows: [] };
@@ -202,7 +207,7 @@ export async function list(
     limit,
     offset,
   };
-  const { total, rows } = search ? await searchPage(plan, counters) : await filteredPage(plan, counters);
+  const { total, rows } = search ? await searchPage(plan) : await filteredPage(plan, counters);
   const records = rows.map(contactRecord);
   return { count: total, rows: backward ? records.reverse() : records };
 }
