@@ -56,13 +56,16 @@ describe('SQL statements per read route', () => {
     expect(await count(() => t.viewer.get(`/api/contacts/${contactId}/`))).toBe(1);
   });
 
-  it('a page of contacts: two (the page and the total), filtered, ordered or deep; a search: one', async () => {
+  it('a page of contacts: two (the page and the total), filtered, ordered or deep; a search: two', async () => {
     expect(await count(() => t.viewer.get('/api/contacts/'))).toBe(2);
     expect(await count(() => t.viewer.get('/api/contacts/?page=2&page_size=5&ordering=email'))).toBe(2);
     expect(await count(() => t.viewer.get(`/api/contacts/?customer_id=${customerId}&is_active=true`))).toBe(2);
-    // The matches are found once for the page and the total.
-    expect(await count(() => t.viewer.get('/api/contacts/?search=example'))).toBe(1);
-    expect(await count(() => t.viewer.get('/api/contacts/?search=example&cursor='))).toBe(1);
+    // The matches are counted (up to the limit, with the contacts' counter); the count chooses how the page is read.
+    expect(await count(() => t.viewer.get('/api/contacts/?search=example'))).toBe(2);
+    expect(await count(() => t.viewer.get('/api/contacts/?search=example&cursor='))).toBe(2);
+    expect(await count(() => t.viewer.get(`/api/contacts/?search=example&customer_id=${customerId}`))).toBe(2);
+    // Nothing found: no page to read.
+    expect(await count(() => t.viewer.get('/api/contacts/?search=nothing-is-called-this'))).toBe(1);
   });
 
   it('customers with contacts: three, whatever the page size', async () => {

@@ -68,6 +68,12 @@ export type ContactPatch = z.input<typeof ContactPatchSchema>;
 
 const CUSTOMER_ID = 'A customer id must be a positive integer.';
 
+/**
+ * A contact search's `count` is exact up to this many matches; a larger match set answers this number, and its
+ * numbered pages end there (keyset pages, by `cursor`, read on to the last match).
+ */
+export const SEARCH_COUNT_LIMIT = 10_000;
+
 /** The contact list's filters, ordering and paging as values (tRPC); ContactListQuerySchema reads them from text. */
 export const ContactListInputSchema = PageInputSchema.extend({
   customer_id: z

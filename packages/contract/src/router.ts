@@ -24,6 +24,7 @@ import {
   CustomerContactsSchema,
   CustomersWithContactsQuerySchema,
   CustomerWithContactsSchema,
+  SEARCH_COUNT_LIMIT,
 } from './contacts.js';
 import { CONTACT_CSV_COLUMNS, EXPORT_FORMATS } from './csv.js';
 import {
@@ -250,6 +251,9 @@ const contacts = c.router({
     responses: { 200: envelope(cursorPage(ContactSchema)) },
     metadata: meta('read'),
     summary: 'List contacts with filters, search, ordering and pagination',
+    description:
+      `With \`search\`, \`count\` is exact up to ${SEARCH_COUNT_LIMIT.toLocaleString('en')} matches; a larger match set ` +
+      `answers ${SEARCH_COUNT_LIMIT.toLocaleString('en')} and its numbered pages end there (page further by \`cursor\`).`,
   },
   create: {
     method: 'POST',

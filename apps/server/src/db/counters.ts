@@ -1,5 +1,23 @@
 import { asNumber, type Reader } from './reads.js';
 
+type ContactFlags = { isActive?: boolean; isPrimary?: boolean };
+
+/** The statement that reads the number of contacts with these flags (`n`), for a read of its own or a subquery. */
+export function contactCountSql(filter: ContactFlags): { sql: string; params: boolean[] } {
+  const conditions: string[] = [];
+  const params: boolean[] = [];
+  if (filter.isActive !== undefined) {
+    conditions.push('is_active = ?');
+    params.push(filter.isActive);
+  }
+  if (filter.isPrimary !== undefined) {
+    conditions.push('is_primary = ?');
+    params.push(filter.isPrimary);
+  }
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return { sql: `SELECT SUM(n) AS n FROM contact_counts${where}`, params };
+}
+
 /**
  * Reads of the counters the database keeps with triggers (migrations 0002-counters, 0004-counter-shards): a few
  * rows each, whatever the size of the tables. contact_counts has one row per (is_active, is_primary) and
@@ -12,19 +30,9 @@ export function countersRepo(read: Reader) {
 
   return {
     /** The contacts matching these flags (all of them without any). */
-    async contactCount(filter: { isActive?: boolean; isPrimary?: boolean } = {}): Promise<number> {
-      const conditions: string[] = [];
-      const params: boolean[] = [];
-      if (filter.isActive !== undefined) {
-        conditions.push('is_active = ?');
-        params.push(filter.isActive);
-      }
-      if (filter.isPrimary !== undefined) {
-        conditions.push('is_primary = ?');
-        params.push(filter.isPrimary);
-      }
-      const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
-      return n((await one(`SELECT SUM(n) AS n FROM contact_counts${where}`, params))?.n);
+    async contactCount(filter: ContactFlags = {}): Promise<number> {
+      const count = contactCountSql(filter);
+      return n((await one(count.sql, count.params))?.n);
     },
 
     async customerCount(): Promise<number> {

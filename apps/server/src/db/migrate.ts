@@ -10,6 +10,7 @@ import * as events from './migrations/0007-events.js';
 import * as webhooks from './migrations/0008-webhooks.js';
 import * as deliveries from './migrations/0009-webhook-deliveries.js';
 import * as numberPrefixes from './migrations/0010-number-prefixes.js';
+import * as contactSearch from './migrations/0011-contact-search.js';
 
 /** Every migration, in order. Listed here, not globbed, so that the built server needs no file lookups. */
 const migrations = [
@@ -23,6 +24,7 @@ const migrations = [
   { name: '0008-webhooks', ...webhooks },
   { name: '0009-webhook-deliveries', ...deliveries },
   { name: '0010-number-prefixes', ...numberPrefixes },
+  { name: '0011-contact-search', ...contactSearch },
 ];
 
 export function migrator(sequelize: Sequelize) {

@@ -1,7 +1,8 @@
+import { SEARCH_COUNT_LIMIT } from '@ccm/contract';
 import type { Dialect } from '../connection.js';
-import type { CountersRepo } from '../counters.js';
+import { type CountersRepo, contactCountSql } from '../counters.js';
 import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
-import { contactSearch, numberSearch, type SqlCondition } from '../search.js';
+import { contactSearch, contactSearchIds, contactSearchRow, numberSearch, type SqlCondition } from '../search.js';
 import {
   CONTACT_COLUMNS,
   type ContactFilter,
@@ -41,10 +42,14 @@ function columnConditions(dialect: Dialect, filter: ContactFilter, ...extra: (Sq
   return { sql: conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** The search's condition: a number's start as its ranges, other terms as substrings (search.ts). */
-function searchCondition(dialect: Dialect, filter: ContactFilter): SqlCondition | undefined {
+/**
+ * The search's condition: a number's start as its ranges, other terms as substrings (search.ts), found by their
+ * index, or (`perRow`) tested on each row read.
+ */
+function searchCondition(dialect: Dialect, filter: ContactFilter, perRow = false): SqlCondition | undefined {
   if (filter.numberPrefix) return numberSearch(dialect, filter.numberPrefix, 'contacts');
-  return filter.searchTerms?.length ? contactSearch(dialect, filter.searchTerms, 'contacts') : undefined;
+  if (!filter.searchTerms?.length) return undefined;
+  return (perRow ? contactSearchRow : contactSearch)(dialect, filter.searchTerms, 'contacts');
 }
 
 /** How a page is read: its rows' ids in the order's index, then joined (`ids`: the statement that finds them). */
@@ -54,28 +59,65 @@ interface PagePlan {
   matching: { sql: string; params: unknown[] };
   after: SqlCondition | undefined;
   page: (ids: string) => string;
+  limit: number;
   offset: number;
 }
 
 /**
- * With a search: the matches are found once, for the page and for the total (the search is the costly part).
- * PostgreSQL and SQLite keep them (MATERIALIZED); left to itself, PostgreSQL's planner bets on walking the order's
- * index until a page of matches turns up, which scans the whole table when the term is rare.
+ * With a search: the matches are counted first, up to SEARCH_COUNT_LIMIT + 1 (the total says the limit beyond it),
+ * and the count chooses how the page is read. Few matches: all of them are sorted (sortedSearchPage). Many: the
+ * order's index is read, each row tested, until the page is full (denseSearchPage), when that reads fewer rows than
+ * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit.
  */
-async function searchPage({ db, matching, after, page, offset }: PagePlan): Promise<{ total: number; rows: Row[] }> {
+async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
+  const { db, filter, limit, offset } = plan;
+  const narrow = filter.customerId !== undefined;
+  const counted = countedMatches(plan);
+  // With the number of contacts the search is among (the counters, migration 0002), in the same statement.
+  const among = narrow ? undefined : contactCountSql({ isActive: filter.isActive, isPrimary: filter.isPrimary });
+  const [found] = await db.read.select(
+    `SELECT (SELECT COUNT(*) FROM (${counted.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f) AS n${
+      among ? `, (${among.sql}) AS contacts` : ''
+    }`,
+    [...counted.params, ...(among?.params ?? [])],
+  );
+  const matches = asNumber(found?.n);
+  const contacts = among ? asNumber(found?.contacts ?? 0) : 0;
+  const total = Math.min(matches, SEARCH_COUNT_LIMIT);
+  // Numbered pages end at the total (the service answers "Invalid page." past it).
+  if (offset >= total) return { total, rows: [] };
+  const dense = !narrow && (matches > SEARCH_COUNT_LIMIT || (offset + limit) * contacts < matches * matches);
+  return { total, rows: dense ? await denseSearchPage(plan) : await sortedSearchPage(plan) };
+}
+
+/** What a search's count counts: the search index's ids when nothing else filters, else the contacts matching. */
+function countedMatches({ db, filter, matching }: PagePlan): SqlCondition {
+  const alone = filter.customerId === undefined && filter.isActive === undefined && filter.isPrimary === undefined;
+  const ids = alone && filter.searchTerms?.length ? contactSearchIds(db.dialect, filter.searchTerms) : undefined;
+  return ids ?? { sql: `SELECT 1 AS x FROM contacts${matching.sql}`, params: matching.params };
+}
+
+/**
+ * Every match sorted for the page. PostgreSQL and SQLite keep the matches (MATERIALIZED): left to itself,
+ * PostgreSQL's planner may bet on walking the order's index, which scans the whole table when the term is rare.
+ */
+async function sortedSearchPage({ db, matching, after, page, offset }: PagePlan): Promise<Row[]> {
   const keep = db.dialect === 'mariadb' ? '' : 'MATERIALIZED ';
   const keysetSql = after ? ` WHERE ${after.sql}` : '';
-  const rows = await db.read.select(
+  return db.read.select(
     `WITH m AS ${keep}(SELECT id, created_at, email FROM contacts${matching.sql})
-     SELECT ${CONTACT_COLUMNS}, (SELECT COUNT(*) FROM m) AS total ${page(`SELECT id FROM m${keysetSql}`)}`,
+     SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM m${keysetSql}`)}`,
     [...matching.params, ...(after?.params ?? []), offset],
   );
-  // A page past the end has no row to carry the total.
-  const total =
-    rows.length > 0
-      ? asNumber(rows[0]!.total)
-      : asNumber((await db.read.select(`SELECT COUNT(*) AS n FROM contacts${matching.sql}`, matching.params))[0]?.n);
-  return { total, rows };
+}
+
+/** The page read in the order's index, each row tested as it is read (search.ts, contactSearchRow). */
+async function denseSearchPage({ db, filter, after, page, offset }: PagePlan): Promise<Row[]> {
+  const where = columnConditions(db.dialect, filter, searchCondition(db.dialect, filter, true), after);
+  return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
+    ...where.params,
+    offset,
+  ]);
 }
 
 /**
@@ -162,6 +204,7 @@ export async function list(
     page: (ids) =>
       `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page ON page.id = c.id
        ORDER BY ${orderSql('c.')}`,
+    limit,
     offset,
   };
   const { total, rows } = search ? await searchPage(plan) : await filteredPage(plan, counters);

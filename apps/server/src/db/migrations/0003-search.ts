@@ -8,7 +8,8 @@ import type { QueryInterface } from 'sequelize';
  *
  * SQLite: FTS5 tables with the trigram tokenizer (case-insensitive by default) over the searched columns,
  * external content (the rows stay in contacts and customers; the index holds only trigrams), kept in sync by
- * triggers. The searches use them for candidates and recheck the LIKE on the rows.
+ * triggers. The searches use them for candidates and recheck the LIKE on the rows. (The contact list's search
+ * has its own index since migration 0011, which drops the contacts' of this one.)
  *
  * MariaDB: nothing; it has no trigram index, so its searches stay a scan.
  */
@@ -40,35 +41,38 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     // Statistics on the indexed expressions, which the planner's estimates for LIKE on them need.
     await run('ANALYZE contacts, customers');
   } else if (dialect === 'sqlite') {
-    for (const table of tables) {
-      const columns = searchedColumns[table];
-      const fts = `${table}_fts`;
-      const list = columns.join(', ');
-      const values = (row: 'new' | 'old') => columns.map((c) => `${row}.${c}`).join(', ');
-      await run(
-        `CREATE VIRTUAL TABLE ${fts} USING fts5(${list}, content='${table}', content_rowid='id', tokenize='trigram')`,
-      );
-      // External content: the index must be told the old values to remove them.
-      await run(
-        `CREATE TRIGGER ${fts}_insert AFTER INSERT ON ${table} BEGIN
-           INSERT INTO ${fts}(rowid, ${list}) VALUES (new.id, ${values('new')});
-         END`,
-      );
-      await run(
-        `CREATE TRIGGER ${fts}_delete AFTER DELETE ON ${table} BEGIN
-           INSERT INTO ${fts}(${fts}, rowid, ${list}) VALUES ('delete', old.id, ${values('old')});
-         END`,
-      );
-      // Only when a searched column (or the id) changes: toggling a flag does not touch the index.
-      await run(
-        `CREATE TRIGGER ${fts}_update AFTER UPDATE OF id, ${list} ON ${table} BEGIN
-           INSERT INTO ${fts}(${fts}, rowid, ${list}) VALUES ('delete', old.id, ${values('old')});
-           INSERT INTO ${fts}(rowid, ${list}) VALUES (new.id, ${values('new')});
-         END`,
-      );
-      await run(`INSERT INTO ${fts}(${fts}) VALUES ('rebuild')`);
-    }
+    for (const table of tables) await createFtsTable(run, table);
   }
+}
+
+/** SQLite: the table's FTS5 trigram index and the triggers that keep it (migration 0011 recreates contacts' on down). */
+export async function createFtsTable(run: (sql: string) => Promise<unknown>, table: keyof typeof searchedColumns) {
+  const columns = searchedColumns[table];
+  const fts = `${table}_fts`;
+  const list = columns.join(', ');
+  const values = (row: 'new' | 'old') => columns.map((c) => `${row}.${c}`).join(', ');
+  await run(
+    `CREATE VIRTUAL TABLE ${fts} USING fts5(${list}, content='${table}', content_rowid='id', tokenize='trigram')`,
+  );
+  // External content: the index must be told the old values to remove them.
+  await run(
+    `CREATE TRIGGER ${fts}_insert AFTER INSERT ON ${table} BEGIN
+         INSERT INTO ${fts}(rowid, ${list}) VALUES (new.id, ${values('new')});
+       END`,
+  );
+  await run(
+    `CREATE TRIGGER ${fts}_delete AFTER DELETE ON ${table} BEGIN
+         INSERT INTO ${fts}(${fts}, rowid, ${list}) VALUES ('delete', old.id, ${values('old')});
+       END`,
+  );
+  // Only when a searched column (or the id) changes: toggling a flag does not touch the index.
+  await run(
+    `CREATE TRIGGER ${fts}_update AFTER UPDATE OF id, ${list} ON ${table} BEGIN
+         INSERT INTO ${fts}(${fts}, rowid, ${list}) VALUES ('delete', old.id, ${values('old')});
+         INSERT INTO ${fts}(rowid, ${list}) VALUES (new.id, ${values('new')});
+       END`,
+  );
+  await run(`INSERT INTO ${fts}(${fts}) VALUES ('rebuild')`);
 }
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
