@@ -162,7 +162,11 @@ async function outage(fault: Fault) {
   for (const { kind, answer } of unavailable) {
     expect(answer.headers.get('retry-after'), kind).toMatch(/^\d+$/);
     if (kind.startsWith('rest')) expect(answer.body).toMatchObject({ success: false, message: expect.any(String) });
-    else expect(answer.body.error.data).toMatchObject({ httpStatus: 503, appCode: 'unavailable' });
+    else
+      expect(answer.body?.error?.data, JSON.stringify({ kind, body: answer.body })).toMatchObject({
+        httpStatus: 503,
+        appCode: 'unavailable',
+      });
   }
   // Writes failed only while the database was away, and succeed again after.
   const writes = running.answers.filter((a) => a.kind.endsWith('create'));

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Contact as ContactDto, FieldErrors } from '@ccm/contract';
-import type { ContactValues } from '../../db/index.js';
+import { type ContactValues, isUnavailable } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { validationError } from '../errors.js';
 import { type Item, writeItems } from './bulk.js';
@@ -25,9 +25,9 @@ export interface GroupCounts {
 }
 
 /**
- * Group commit of single creates (docs/databases.md, "Group commit"). One group's transaction runs at a time per
- * process; creates that arrive meanwhile form the next group, closed when its transaction has its connection (on
- * SQLite, the writer). Its creates are checked and written as one bulk create is (bulk.ts: one read of their
+ * Group commit of single creates (docs/databases.md, "Group commit"). Creates that arrive while a group's transaction
+ * waits for its connection (on SQLite, for the writer) join it; the group closes when it has it, and later ones form
+ * the next. A group's transaction never waits for another's: a database that hangs then holds each alone. Its creates are checked and written as one bulk create is (bulk.ts: one read of their
  * customers and clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those
  * before it, and each request gets its own answer, its contact or its own 400, only after the COMMIT. If the group's
  * transaction fails, each create runs again alone, so that a failure is only its own request's.
@@ -35,7 +35,8 @@ export interface GroupCounts {
 export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: CreateAlone; counts: GroupCounts } {
   const counts: GroupCounts = { groups: 0, creates: 0 };
   let open: Waiting[] | undefined;
-  let previous: Promise<void> = Promise.resolve();
+  /** The last group failed for a database that is away (see settle). */
+  let away = false;
   // The group's transaction belongs to no request: none's commit hook, actor or routing is taken for the others'.
   const detached = new AsyncResource('ccm.contacts.create-group');
 
@@ -73,19 +74,32 @@ export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: C
         });
       },
       (err) => {
-        if (group.length === 1) return group[0]!.reject(err);
+        // A database that is away fails every create alike: running each again would only make them wait twice, and
+        // until a create succeeds again each runs alone, not queued behind groups that wait for it to fail.
+        if (isUnavailable(err)) away = true;
+        if (group.length === 1 || away) {
+          for (const w of group) w.reject(err);
+          return;
+        }
         for (const w of group) w.inCall(() => alone(w.customerId, w.values)).then(w.resolve, w.reject);
       },
     );
 
-  const create: CreateAlone = (customerId, values) =>
-    new Promise<ContactDto>((resolve, reject) => {
+  const create: CreateAlone = (customerId, values) => {
+    if (away) {
+      return alone(customerId, values).then((contact) => {
+        away = false;
+        return contact;
+      });
+    }
+    return new Promise<ContactDto>((resolve, reject) => {
       const inCall = AsyncResource.bind(<T>(f: () => T) => f());
       const waiting: Waiting = { customerId, values, inCall, resolve, reject };
       if (open) return void open.push(waiting);
       const group = [waiting];
       open = group;
-      previous = previous.then(() => detached.runInAsyncScope(() => settle(group)));
+      detached.runInAsyncScope(() => settle(group));
     });
+  };
   return { create, counts };
 }

@@ -14,10 +14,12 @@ const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: 
 /** The contact operations over a store: reads (read.ts), writes (write.ts), bulk create (bulk.ts). */
 export function contactsService(store: Store, settings: { phoneRegion: string; exportPageSize?: number }) {
   const deps: ContactDeps = { store, phoneRegion: settings.phoneRegion };
-  // With read replicas, a write's answer carries its commit's position, known only to a transaction of its own call.
-  const groups = store.replicas.configured
-    ? undefined
-    : createGroups(deps, (customerId, values) => createAlone(deps, customerId, values));
+  // SQLite has one writer: creates waiting for it commit together. On PostgreSQL and MariaDB each commits alone
+  // (docs/databases.md, "Group commit": tried there, and not kept yet).
+  const groups =
+    store.dialect === 'sqlite'
+      ? createGroups(deps, (customerId, values) => createAlone(deps, customerId, values))
+      : undefined;
   return {
     list: bind(deps, list),
     get: bind(deps, get),
