@@ -98,7 +98,8 @@ describe("the admins' pages", () => {
   it('are not in the navigation of staff, and say so at their address', async () => {
     const { page } = await under.signedIn('staff');
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Customers', 'Contacts', 'Import']);
+    // The role-dependent links appear once the user's role has loaded.
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Customers', 'Contacts', 'Import']);
     for (const [path, what] of [
       ['/users', 'users'],
       ['/webhooks', 'webhooks'],
