@@ -1,5 +1,11 @@
-import { type BulkCreateResult, type BulkItemError, ContactCreateSchema, type FieldErrors } from '@ccm/contract';
-import type { ContactCustomer, ContactValues, CustomerLock, UnitOfWork } from '../../db/index.js';
+import {
+  type BulkCreateResult,
+  type BulkItemError,
+  ContactCreateSchema,
+  type Contact as ContactDto,
+  type FieldErrors,
+} from '@ccm/contract';
+import type { ContactCustomer, ContactValues, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js';
 import { contactEvent, demotionEvents } from './events.js';
@@ -86,6 +92,37 @@ function acceptItems(
 
 type Written = NonNullable<Awaited<ReturnType<typeof writeItems>>>;
 
+/** A single create of checked values; `inCall` runs its event's making in its own request's context. */
+export interface CheckedCreate {
+  customerId: number;
+  values: ContactValues;
+  inCall?: <T>(f: () => T) => T;
+}
+
+const here = <T>(f: () => T) => f();
+
+/**
+ * Single creates written in one unit of work as a bulk create writes its items (writeItems), each with its own event:
+ * by each one's index, its contact or its field errors.
+ */
+export async function writeCreates(deps: ContactDeps, creates: CheckedCreate[], t: UnitOfWork) {
+  const failures = new Map<number, FieldErrors>();
+  const items = creates.map((c, index) => ({ index, customerId: c.customerId, values: c.values }));
+  const written = await writeItems(deps, items, failures, t);
+  const contacts = new Map<number, ContactDto>();
+  items
+    .filter((item) => !failures.has(item.index))
+    .forEach((item, i) => {
+      const row = written!.rows[i]!;
+      contacts.set(item.index, contactDto(row, written!.customers.get(row.customerId)));
+    });
+  const created = [...contacts].map(([index, contact]) =>
+    (creates[index]!.inCall ?? here)(() => contactEvent('contact.created', contact)),
+  );
+  deps.store.events.append(t, [...demotionEvents(written?.demoted ?? []), ...created]);
+  return { contacts, failures };
+}
+
 /**
  * Checks the parsed items under their customers' locks and writes those that pass, with one multi-row insert:
  * `rows` are the accepted items' contacts, in the items' order. The others' field errors go into `failures`.
@@ -95,12 +132,11 @@ export async function writeItems(
   parsed: Item[],
   failures: Map<number, FieldErrors>,
   t: UnitOfWork,
-  lock: CustomerLock = 'exclusive',
 ) {
   const customerIds = [...new Set(parsed.map((p) => p.customerId))];
   // Sent together, run in order by the connection (as in a single create).
   const [locked, existing] = await Promise.all([
-    store.contacts.lockCustomers(customerIds, t, lock),
+    store.contacts.lockCustomers(customerIds, t),
     store.contacts.clashes(
       customerIds,
       {

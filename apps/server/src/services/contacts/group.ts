@@ -1,18 +1,15 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { Contact as ContactDto, FieldErrors } from '@ccm/contract';
+import type { Contact as ContactDto } from '@ccm/contract';
 import { type ContactValues, isUnavailable } from '../../db/index.js';
-import { contactDto } from '../dto.js';
 import { validationError } from '../errors.js';
-import { type Item, writeItems } from './bulk.js';
-import { contactEvent } from './events.js';
+import { writeCreates } from './bulk.js';
 import type { ContactDeps } from './rules.js';
-import type { CreateAlone } from './write.js';
+import { type CreateAlone, createAlone } from './write.js';
 
-/** One create waiting for its group's commit. */
+/** One create waiting for its group's commit; `inCall` runs in its request's context (its event's actor). */
 interface Waiting {
   customerId: number;
   values: ContactValues;
-  /** Runs `f` in the request's own context: its events name its actor and request id. */
   inCall: <T>(f: () => T) => T;
   resolve(contact: ContactDto): void;
   reject(err: unknown): void;
@@ -26,13 +23,14 @@ export interface GroupCounts {
 
 /**
  * Group commit of single creates (docs/databases.md, "Group commit"). Creates that arrive while a group's transaction
- * waits for its connection (on SQLite, for the writer) join it; the group closes when it has it, and later ones form
- * the next. A group's transaction never waits for another's: a database that hangs then holds each alone. Its creates are checked and written as one bulk create is (bulk.ts: one read of their
- * customers and clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those
- * before it, and each request gets its own answer, its contact or its own 400, only after the COMMIT. If the group's
- * transaction fails, each create runs again alone, so that a failure is only its own request's.
+ * waits for the writer join it; the group closes when the writer is its own, and later ones form the next. Its
+ * creates are checked and written as one bulk create is (bulk.ts#writeCreates: one read of their customers and
+ * clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those before it, and
+ * each request gets its own answer, its contact or its own 400, only after the COMMIT. If the group's transaction
+ * fails, each create runs again alone, so that a failure is only its own request's.
  */
-export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: CreateAlone; counts: GroupCounts } {
+export function createGroups(deps: ContactDeps): { create: CreateAlone; counts: GroupCounts } {
+  const alone: CreateAlone = (customerId, values) => createAlone(deps, customerId, values);
   const counts: GroupCounts = { groups: 0, creates: 0 };
   let open: Waiting[] | undefined;
   /** The last group failed for a database that is away (see settle). */
@@ -41,25 +39,9 @@ export function createGroups(deps: ContactDeps, alone: CreateAlone): { create: C
   const detached = new AsyncResource('ccm.contacts.create-group');
 
   const commitGroup = (group: Waiting[]) =>
-    deps.store.transaction(async (t) => {
+    deps.store.transaction((t) => {
       if (open === group) open = undefined;
-      const failures = new Map<number, FieldErrors>();
-      const items: Item[] = group.map((w, index) => ({ index, customerId: w.customerId, values: w.values }));
-      // No create of a group makes a primary: groups on other processes may add contacts to the same customers beside it.
-      const written = await writeItems(deps, items, failures, t, 'shared');
-      const accepted = items.filter((item) => !failures.has(item.index));
-      const contacts = new Map<number, ContactDto>();
-      accepted.forEach((item, i) => {
-        const row = written!.rows[i]!;
-        contacts.set(item.index, contactDto(row, written!.customers.get(row.customerId)));
-      });
-      deps.store.events.append(
-        t,
-        accepted.map((item) =>
-          group[item.index]!.inCall(() => contactEvent('contact.created', contacts.get(item.index)!)),
-        ),
-      );
-      return { contacts, failures };
+      return writeCreates(deps, group, t);
     });
 
   const settle = (group: Waiting[]) =>

@@ -5,7 +5,7 @@ import { exportPages } from './export.js';
 import { createGroups, type GroupCounts } from './group.js';
 import { customersWithContacts, get, list, ofCustomer, stats } from './read.js';
 import type { ContactDeps } from './rules.js';
-import { create, createAlone, remove, setPrimary, toggleStatus, update } from './write.js';
+import { create, remove, setPrimary, toggleStatus, update } from './write.js';
 
 type Rest<F> = F extends (deps: ContactDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: ContactDeps, f: F): Rest<F> =>
@@ -16,10 +16,7 @@ export function contactsService(store: Store, settings: { phoneRegion: string; e
   const deps: ContactDeps = { store, phoneRegion: settings.phoneRegion };
   // SQLite has one writer: creates waiting for it commit together. On PostgreSQL and MariaDB each commits alone
   // (docs/databases.md, "Group commit": tried there, and not kept yet).
-  const groups =
-    store.dialect === 'sqlite'
-      ? createGroups(deps, (customerId, values) => createAlone(deps, customerId, values))
-      : undefined;
+  const groups = store.dialect === 'sqlite' ? createGroups(deps) : undefined;
   return {
     list: bind(deps, list),
     get: bind(deps, get),

@@ -5,14 +5,13 @@ import { contactDto } from '../dto.js';
 import { addFieldError, notFound, validationError } from '../errors.js';
 import { changesOf } from '../events.js';
 import { checkIfMatch } from '../preconditions.js';
+import { writeCreates } from './bulk.js';
 import { contactEvent, demotionEvents } from './events.js';
 import {
   CONTACT_NOT_FOUND,
   type ContactDeps,
-  CUSTOMER_NOT_FOUND,
   clashErrors,
   contactDuplicate,
-  customerError,
   hasErrors,
   normalizePhones,
 } from './rules.js';
@@ -49,36 +48,16 @@ export async function create(deps: ContactDeps, data: CreateData, together?: Cre
 export type CreateAlone = (customerId: number, values: ContactValues) => Promise<ContactDto>;
 
 /**
- * A new contact, in one transaction that holds its customer's lock from the checks to the insert: the customer
- * must exist and be active, its other contacts must not hold these values, and a primary demotes the old one.
+ * A new contact, in one transaction that holds its customer's lock from the checks to the insert (bulk.ts#writeItems):
+ * the customer must exist and be active, its other contacts must not hold these values, and a primary demotes the
+ * old one.
  */
-export async function createAlone(
-  { store }: ContactDeps,
-  customerId: number,
-  values: ContactValues,
-): Promise<ContactDto> {
-  return store.transaction(async (t) => {
-    // Both statements are sent at once: a connection runs them in order, so the read still follows the lock,
-    // without a trip through the event loop between them (on SQLite, while holding the write lock).
-    const [[customer], others] = await Promise.all([
-      store.contacts.lockCustomers([customerId], t),
-      store.contacts.clashes(
-        [customerId],
-        { emails: [values.email], waNumbers: [values.waNumber], tpNumbers: [values.tpNumber] },
-        t,
-      ),
-    ]);
-    const bad = customerError(customer, customerId);
-    if (bad || !customer) throw validationError({ customer: [bad ?? CUSTOMER_NOT_FOUND] });
-    const clash = clashErrors(values, others);
-    if (hasErrors(clash)) throw validationError(clash);
-    const demoted = values.isPrimary ? await store.contacts.demotePrimaries([customer.id], t) : [];
-    const row = await store.contacts.insert(customer.id, values, t).catch((e) => {
-      throw contactDuplicate(e);
-    });
-    const created = contactDto(row, customer);
-    store.events.append(t, [...demotionEvents(demoted), contactEvent('contact.created', created)]);
-    return created;
+export function createAlone(deps: ContactDeps, customerId: number, values: ContactValues): Promise<ContactDto> {
+  return deps.store.transaction(async (t) => {
+    const { contacts, failures } = await writeCreates(deps, [{ customerId, values }], t);
+    const errors = failures.get(0);
+    if (errors) throw validationError(errors);
+    return contacts.get(0)!;
   });
 }
 
