@@ -78,7 +78,7 @@ describe('concurrent writes', () => {
     },
   );
 
-  it('the same creates through two processes at once (groups side by side): one 201 each, the twin a 400', async () => {
+  it('the same creates through two processes at once (on SQLite, in groups in each): one 201 each, the twin a 400', async () => {
     const env = { DATABASE_URL: t.databaseUrl, RATE_LIMIT_PER_MINUTE: '0' };
     const servers = await Promise.all([spawnServer(env), spawnServer(env)]);
     try {

@@ -1,7 +1,7 @@
 import sqlite3 from 'sqlite3';
 import { describe, expect, it } from 'vitest';
 import { customerBody } from './support/factories.js';
-import { api } from './support/http.js';
+import { type Api, api } from './support/http.js';
 import { type ServerProcess, signIn, spawnServer } from './support/process.js';
 
 // SIGKILL in the middle of concurrent writes, on an SQLite file: the server restarts on the same file, every
@@ -31,6 +31,20 @@ function query<T>(file: string, sql: string): Promise<T[]> {
   });
 }
 
+/** CUSTOMERS new customers, through the API; their ids. */
+async function createCustomers(admin: Api): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < CUSTOMERS; i++) {
+    const res = await admin.post('/api/customers/', customerBody());
+    expect(res.status, res.text).toBe(201);
+    ids.push(res.body.data.id);
+  }
+  return ids;
+}
+
+const expectIntact = async (file: string) =>
+  expect(await query<{ integrity_check: string }>(file, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T;
 const k = () => Math.floor(Math.random() * POOL);
 const item = (customers: number[]) => ({
@@ -47,12 +61,7 @@ describe('crash', () => {
     let second: ServerProcess | undefined;
     try {
       const admin = await signIn(first);
-      const customers: number[] = [];
-      for (let i = 0; i < CUSTOMERS; i++) {
-        const res = await admin.post('/api/customers/', customerBody());
-        expect(res.status, res.text).toBe(201);
-        customers.push(res.body.data.id);
-      }
+      const customers = await createCustomers(admin);
 
       const acknowledged = new Set<number>();
       let killed = false;
@@ -101,9 +110,7 @@ describe('crash', () => {
       expect((await api(second.url).get('/api/ready/')).status).toBe(200);
 
       const file = first.databaseFile;
-      expect(await query<{ integrity_check: string }>(file, 'PRAGMA integrity_check')).toEqual([
-        { integrity_check: 'ok' },
-      ]);
+      await expectIntact(file);
       const twoPrimaries = await query(
         file,
         'SELECT customer_id FROM contacts WHERE is_primary = 1 GROUP BY customer_id HAVING COUNT(*) > 1',
@@ -143,12 +150,7 @@ describe('crash', () => {
     let second: ServerProcess | undefined;
     try {
       const admin = await signIn(first);
-      const customers: number[] = [];
-      for (let i = 0; i < CUSTOMERS; i++) {
-        const res = await admin.post('/api/customers/', customerBody());
-        expect(res.status, res.text).toBe(201);
-        customers.push(res.body.data.id);
-      }
+      const customers = await createCustomers(admin);
       // Each create is unique but one in eight repeats an e-mail already sent for its customer (a 400 in its group).
       const acknowledged = new Map<number, { email: string; wa_number: string; tp_number: string }>();
       const sent: { customer: number; email: string }[] = [];
@@ -200,9 +202,7 @@ describe('crash', () => {
       second = await spawnServer({ DATABASE_URL: `sqlite:${first.databaseFile}` });
       expect((await api(second.url).get('/api/ready/')).status).toBe(200);
       const file = first.databaseFile;
-      expect(await query<{ integrity_check: string }>(file, 'PRAGMA integrity_check')).toEqual([
-        { integrity_check: 'ok' },
-      ]);
+      await expectIntact(file);
       type Row = { id: number; email: string; wa_number: string; tp_number: string; events: number };
       const rows = await query<Row>(
         file,
