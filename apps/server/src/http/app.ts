@@ -1,17 +1,18 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AppError, type Services } from '../services/index.js';
+import { sendTrpcError } from '../trpc/errors.js';
 import { trpcEndpoint } from '../trpc/express.js';
 import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { consoleSite } from './console.js';
 import { dispatch } from './dispatch.js';
 import { docsAssets } from './docs.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, notFoundHandler, sendError } from './errors.js';
 import { linkBase } from './links.js';
 import { createMetrics, observeRequests } from './observability.js';
-import { requestId } from './requestId.js';
+import { requestId, requestIdOf } from './requestId.js';
 import { restEndpoints } from './rest.js';
 import { corsFor, requestTimeout, securityHeaders } from './security.js';
 
@@ -38,7 +39,7 @@ export function createApp(
   // Logs, metrics, headers, CORS (answers preflights) and the time limit: for every request, first.
   const metrics = createMetrics(services.consistency.replicas, services.contacts.createGroups);
   app.use(observeRequests(logger, metrics), securityHeaders(), corsFor(config.corsOrigins));
-  app.use(requestTimeout(config.requestTimeoutMs, logger));
+  app.use(requestTimeout(config.requestTimeoutMs, logger, sendErrorFor));
   // Every route of the contract (all under /api/, so nothing below answers one of their paths), from one table.
   const links = linkBase({
     publicUrl: config.publicUrl,
@@ -66,6 +67,13 @@ export function createApp(
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** An AppError in the format of the adapter the request is for: tRPC's under `/trpc/`, REST's envelope elsewhere. */
+function sendErrorFor(req: Request, res: Response, appError: AppError): void {
+  const procedure = /^\/trpc\/([^/?]+)/.exec(req.originalUrl)?.[1];
+  if (procedure === undefined) sendError(res, appError);
+  else sendTrpcError(res, appError, procedure, requestIdOf(res));
 }
 
 export { AppError };

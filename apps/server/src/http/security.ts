@@ -2,7 +2,7 @@ import cors from 'cors';
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../logger.js';
-import { unavailable } from '../services/index.js';
+import { type AppError, unavailable } from '../services/index.js';
 import { CONSISTENCY_TOKEN } from './consistency.js';
 import { sendError } from './errors.js';
 import { routeOf } from './observability.js';
@@ -100,13 +100,17 @@ export function corsFor(origins: string[]): RequestHandler {
  * A request still unanswered after `ms` gets the 503 envelope; whatever the handler does afterwards is
  * dropped (its database work, already under way, still completes or rolls back on its own).
  */
-export function requestTimeout(ms: number, logger: Logger): RequestHandler {
+export function requestTimeout(
+  ms: number,
+  logger: Logger,
+  answer: (req: Request, res: Response, appError: AppError) => void = (_req, res, e) => sendError(res, e),
+): RequestHandler {
   return (req, res, next) => {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
       logger.warn({ requestId: requestIdOf(res), method: req.method, route: routeOf(req), ms }, 'request timed out');
       res.setHeader('Connection', 'close');
-      sendError(res, unavailable('The server took too long to answer. Please try again.'));
+      answer(req, res, unavailable('The server took too long to answer. Please try again.'));
     }, ms);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
