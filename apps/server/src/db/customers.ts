@@ -1,5 +1,6 @@
 import { Op, type WhereOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import type { Dialect } from './connection.js';
 import type { CountersRepo } from './counters.js';
 import { Customer } from './models/index.js';
 import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
@@ -128,23 +129,39 @@ async function listCustomers(
   return { count, rows: keyset?.backward ? records.reverse() : records };
 }
 
-/** What the customer-row locks of contact writes need: a reader, and whether the database locks rows. */
-type LockDb = { read: Reader; rowLocks: boolean };
+/** What the customer-row locks of contact writes need: a reader, and the dialect (SQLite has no row locks). */
+type LockDb = { read: Reader; dialect: Dialect };
 const placeholders = (items: unknown[]) => items.map(() => '?').join(', ');
 /** Ids as a statement may bind them: distinct integers, and only those an INTEGER column can hold. */
 const boundIds = (ids: number[]) => [...new Set(ids.map(Math.trunc))].filter(fitsId);
 
+/** How a contact write holds its customers: alone, or beside other writes that only add contacts (`shared`). */
+export type CustomerLock = 'exclusive' | 'shared';
+
+const LOCK_SQL: Record<Dialect, Record<CustomerLock, string>> = {
+  sqlite: { exclusive: '', shared: '' },
+  postgres: { exclusive: ' FOR UPDATE', shared: ' FOR SHARE' },
+  mariadb: { exclusive: ' FOR UPDATE', shared: ' LOCK IN SHARE MODE' },
+};
+
 /**
  * The customers a contact write names, their rows locked for the unit of work where the database has row locks (in
- * id order, so that two writers cannot deadlock): the columns the checks and the answers need.
+ * id order, so that two writers cannot deadlock): the columns the checks and the answers need. A shared lock still
+ * keeps the customer from changing (a deactivation waits for it) but lets other creates of its contacts run beside:
+ * their clashes then meet in the unique indexes (services/contacts/group.ts runs each such create again alone).
  */
-export async function lockForContactWrites({ read, rowLocks }: LockDb, ids: number[], uow: UnitOfWork) {
+export async function lockForContactWrites(
+  { read, dialect }: LockDb,
+  ids: number[],
+  uow: UnitOfWork,
+  lock: CustomerLock = 'exclusive',
+) {
   const known = boundIds(ids);
   if (known.length === 0) return [];
   const rows = await read.selectIn(
     uow,
     `SELECT id, is_active, first_name, last_name, username, customer_id AS customer_code FROM customers
-     WHERE id IN (${placeholders(known)}) ORDER BY id${rowLocks ? ' FOR UPDATE' : ''}`,
+     WHERE id IN (${placeholders(known)}) ORDER BY id${LOCK_SQL[dialect][lock]}`,
     known,
   );
   return rows.map((r) => ({

@@ -30,7 +30,7 @@ export type {
   ContactValues,
   Keyset,
 } from './contacts/index.js';
-export type { CustomerFilter, CustomerRecord, CustomerValues } from './customers.js';
+export type { CustomerFilter, CustomerLock, CustomerRecord, CustomerValues } from './customers.js';
 export { customerCode } from './customers.js';
 export type { AttemptResult, DeliveryRecord, DeliveryStatus, NumberedEvent } from './deliveries.js';
 export { isUnavailable, violatedColumns } from './errors.js';

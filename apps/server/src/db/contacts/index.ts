@@ -1,7 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Dialect } from '../connection.js';
 import type { CountersRepo } from '../counters.js';
-import { lockForContactWrites } from '../customers.js';
+import { type CustomerLock, lockForContactWrites } from '../customers.js';
 import type { Reader } from '../reads.js';
 import type { UnitOfWork } from '../transaction.js';
 import { list, slice } from './list.js';
@@ -32,7 +32,7 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
     ofCustomers: (customerIds: number[]) => ofCustomers(db, customerIds),
     ofCustomerIn: (customerId: number, uow: UnitOfWork) => ofCustomerIn(db, customerId, uow),
     /** The customers a contact write names, locked (customers.ts): what its checks and answers need. */
-    lockCustomers: (ids: number[], uow: UnitOfWork) => lockForContactWrites(db, ids, uow),
+    lockCustomers: (ids: number[], uow: UnitOfWork, lock?: CustomerLock) => lockForContactWrites(db, ids, uow, lock),
     clashes: (...args: Parameters<typeof clashes> extends [ContactsDb, ...infer A] ? A : never) => clashes(db, ...args),
     lockForWrite: (id: number, uow: UnitOfWork) => lockForWrite(db, id, uow),
     demotePrimaries: (customerIds: number[], uow: UnitOfWork, exceptId?: number) =>

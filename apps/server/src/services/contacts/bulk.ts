@@ -5,7 +5,7 @@ import {
   type Contact as ContactDto,
   type FieldErrors,
 } from '@ccm/contract';
-import type { ContactCustomer, ContactValues, UnitOfWork } from '../../db/index.js';
+import type { ContactCustomer, ContactValues, CustomerLock, UnitOfWork } from '../../db/index.js';
 import { contactDto } from '../dto.js';
 import { addFieldError, fieldErrorsFromZod, validationError } from '../errors.js';
 import { contactEvent, demotionEvents } from './events.js';
@@ -103,12 +103,17 @@ const here = <T>(f: () => T) => f();
 
 /**
  * Single creates written in one unit of work as a bulk create writes its items (writeItems), each with its own event:
- * by each one's index, its contact or its field errors.
+ * by each one's index, its contact or its field errors. `lock`: how their customers are held (customers.ts).
  */
-export async function writeCreates(deps: ContactDeps, creates: CheckedCreate[], t: UnitOfWork) {
+export async function writeCreates(
+  deps: ContactDeps,
+  creates: CheckedCreate[],
+  t: UnitOfWork,
+  lock: CustomerLock = 'exclusive',
+) {
   const failures = new Map<number, FieldErrors>();
   const items = creates.map((c, index) => ({ index, customerId: c.customerId, values: c.values }));
-  const written = await writeItems(deps, items, failures, t);
+  const written = await writeItems(deps, items, failures, t, lock);
   const contacts = new Map<number, ContactDto>();
   items
     .filter((item) => !failures.has(item.index))
@@ -132,11 +137,12 @@ export async function writeItems(
   parsed: Item[],
   failures: Map<number, FieldErrors>,
   t: UnitOfWork,
+  lock: CustomerLock = 'exclusive',
 ) {
   const customerIds = [...new Set(parsed.map((p) => p.customerId))];
   // Sent together, run in order by the connection (as in a single create).
   const [locked, existing] = await Promise.all([
-    store.contacts.lockCustomers(customerIds, t),
+    store.contacts.lockCustomers(customerIds, t, lock),
     store.contacts.clashes(
       customerIds,
       {

@@ -22,8 +22,9 @@ export interface GroupCounts {
 }
 
 /**
- * Group commit of single creates (docs/databases.md, "Group commit"). Creates that arrive while a group's transaction
- * waits for the writer join it; the group closes when the writer is its own, and later ones form the next. Its
+ * Group commit of single creates (docs/databases.md, "Group commit"). One group's transaction runs at a time per
+ * process; creates that arrive meanwhile join the next group, which closes when its transaction has its connection
+ * (on SQLite, the writer). Its
  * creates are checked and written as one bulk create is (bulk.ts#writeCreates: one read of their customers and
  * clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those before it, and
  * each request gets its own answer, its contact or its own 400, only after the COMMIT. If the group's transaction
@@ -33,6 +34,8 @@ export function createGroups(deps: ContactDeps): { create: CreateAlone; counts: 
   const alone: CreateAlone = (customerId, values) => createAlone(deps, customerId, values);
   const counts: GroupCounts = { groups: 0, creates: 0 };
   let open: Waiting[] | undefined;
+  /** The group in flight: one at a time per process, so that creates arriving meanwhile make the next one large. */
+  let previous: Promise<void> = Promise.resolve();
   /** The last group failed for a database that is away (see settle). */
   let away = false;
   // The group's transaction belongs to no request: none's commit hook, actor or routing is taken for the others'.
@@ -41,7 +44,9 @@ export function createGroups(deps: ContactDeps): { create: CreateAlone; counts: 
   const commitGroup = (group: Waiting[]) =>
     deps.store.transaction((t) => {
       if (open === group) open = undefined;
-      return writeCreates(deps, group, t);
+      // Its creates add contacts and make no primary: two groups (two processes') may hold a customer side by side,
+      // and a clash between them meets in the unique indexes, which fails one group (its creates then run alone).
+      return writeCreates(deps, group, t, 'shared');
     });
 
   const settle = (group: Waiting[]) =>
@@ -56,6 +61,8 @@ export function createGroups(deps: ContactDeps): { create: CreateAlone; counts: 
         });
       },
       (err) => {
+        // A transaction that failed before its work began (no connection) must not leave its group open to joiners.
+        if (open === group) open = undefined;
         // A database that is away fails every create alike: running each again would only make them wait twice, and
         // until a create succeeds again each runs alone, not queued behind groups that wait for it to fail.
         if (isUnavailable(err)) away = true;
@@ -80,7 +87,7 @@ export function createGroups(deps: ContactDeps): { create: CreateAlone; counts: 
       if (open) return void open.push(waiting);
       const group = [waiting];
       open = group;
-      detached.runInAsyncScope(() => settle(group));
+      previous = previous.then(() => detached.runInAsyncScope(() => settle(group)));
     });
   };
   return { create, counts };

@@ -14,9 +14,9 @@ const bind = <F extends (deps: ContactDeps, ...args: never[]) => unknown>(deps: 
 /** The contact operations over a store: reads (read.ts), writes (write.ts), bulk create (bulk.ts). */
 export function contactsService(store: Store, settings: { phoneRegion: string; exportPageSize?: number }) {
   const deps: ContactDeps = { store, phoneRegion: settings.phoneRegion };
-  // SQLite has one writer: creates waiting for it commit together. On PostgreSQL and MariaDB each commits alone
-  // (docs/databases.md, "Group commit": tried there, and not kept yet).
-  const groups = store.dialect === 'sqlite' ? createGroups(deps) : undefined;
+  // Concurrent creates commit together (docs/databases.md, "Group commit"). Not with read replicas: a write's answer
+  // carries its commit's position, known only to a transaction of its own call (services/consistency.ts).
+  const groups = store.replicas.configured ? undefined : createGroups(deps);
   return {
     list: bind(deps, list),
     get: bind(deps, get),
