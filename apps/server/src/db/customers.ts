@@ -3,7 +3,17 @@ import type { Sequelize } from 'sequelize-typescript';
 import type { Dialect } from './connection.js';
 import type { CountersRepo } from './counters.js';
 import { Customer } from './models/index.js';
-import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
+import {
+  asBoolean,
+  asDate,
+  asNumber,
+  fitsId,
+  limitSql,
+  offsetParams,
+  offsetSql,
+  type Reader,
+  type Row,
+} from './reads.js';
 import { customerSearch } from './search.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
@@ -257,8 +267,8 @@ export function customersRepo(sequelize: Sequelize, read: Reader, counters: Coun
         counters.customerCount(),
         read.select(
           `${SELECT_CUSTOMERS} JOIN (SELECT id AS page_id FROM customers ORDER BY created_at DESC, id DESC
-           ${limitSql(limit)} OFFSET ?) page ON page.page_id = customers.id ORDER BY created_at DESC, id DESC`,
-          [offset],
+           ${limitSql(limit)}${offsetSql(offset)}) page ON page.page_id = customers.id ORDER BY created_at DESC, id DESC`,
+          offsetParams(offset),
         ),
       ]);
       return { count, rows: rows.map(customerRecord) };

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Dialect } from './connection.js';
-import { asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
+import { asDate, asNumber, fitsId, limitSql, offsetParams, offsetSql, type Reader, type Row } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
 // Webhook deliveries (migration 0009): made when events are numbered, claimed by the deliverers under a lease.
@@ -264,7 +264,10 @@ function admin({ read, write, dialect }: Context) {
       const where = status ? 'WHERE webhook_id = ? AND status = ?' : 'WHERE webhook_id = ?';
       const params = status ? [webhookId, status] : [webhookId];
       const [rows, [count]] = await Promise.all([
-        read.select(`${SELECT} ${where} ORDER BY id DESC ${limitSql(limit)} OFFSET ?`, [...params, offset]),
+        read.select(`${SELECT} ${where} ORDER BY id DESC ${limitSql(limit)}${offsetSql(offset)}`, [
+          ...params,
+          ...offsetParams(offset),
+        ]),
         read.select(`SELECT COUNT(*) AS n FROM webhook_deliveries ${where}`, params),
       ]);
       return { count: asNumber(count?.n ?? 0), rows: rows.map(deliveryRecord) };

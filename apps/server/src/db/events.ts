@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { writeAtCommit } from './commit.js';
 import type { Dialect } from './connection.js';
 import type { NumberedEvent } from './deliveries.js';
-import { asDate, asNumber, limitSql, type Reader, type Row } from './reads.js';
+import { asDate, asNumber, limitSql, offsetParams, offsetSql, type Reader, type Row } from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
 // The events table (migration 0007): appended in the transaction of each change; numbered for readers afterwards.
@@ -164,10 +164,10 @@ export function eventsRepo(sequelize: Sequelize, read: Reader, dialect: Dialect)
     async history(subject: { type: string; id: number }, limit: number, offset: number) {
       const where = 'WHERE subject_type = ? AND subject_id = ? AND sequence IS NOT NULL';
       const [rows, [count]] = await Promise.all([
-        read.select(`${SELECT} ${where} ORDER BY sequence DESC ${limitSql(limit)} OFFSET ?`, [
+        read.select(`${SELECT} ${where} ORDER BY sequence DESC ${limitSql(limit)}${offsetSql(offset)}`, [
           subject.type,
           subject.id,
-          offset,
+          ...offsetParams(offset),
         ]),
         read.select(`SELECT COUNT(*) AS n FROM events ${where}`, [subject.type, subject.id]),
       ]);

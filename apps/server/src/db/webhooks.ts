@@ -1,5 +1,15 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { asBoolean, asDate, asNumber, fitsId, limitSql, type Reader, type Row } from './reads.js';
+import {
+  asBoolean,
+  asDate,
+  asNumber,
+  fitsId,
+  limitSql,
+  offsetParams,
+  offsetSql,
+  type Reader,
+  type Row,
+} from './reads.js';
 import { asTransaction, type UnitOfWork } from './transaction.js';
 
 /** A webhook endpoint as stored (migration 0008). */
@@ -94,7 +104,7 @@ export function webhooksRepo(sequelize: Sequelize, read: Reader) {
     ...health(read, write),
     async page(limit: number, offset: number) {
       const [rows, [count]] = await Promise.all([
-        read.select(`${SELECT} ORDER BY id ${limitSql(limit)} OFFSET ?`, [offset]),
+        read.select(`${SELECT} ORDER BY id ${limitSql(limit)}${offsetSql(offset)}`, offsetParams(offset)),
         read.select('SELECT COUNT(*) AS n FROM webhooks', []),
       ]);
       return { count: asNumber(count?.n ?? 0), rows: rows.map(webhookRecord) };

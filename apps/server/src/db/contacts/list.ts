@@ -1,7 +1,7 @@
 import { SEARCH_COUNT_LIMIT } from '@ccm/contract';
 import type { Dialect } from '../connection.js';
 import { type CountersRepo, contactCountSql } from '../counters.js';
-import { asNumber, fitsId, limitSql, type Row } from '../reads.js';
+import { asNumber, fitsId, limitSql, offsetParams, offsetSql, type Row } from '../reads.js';
 import { contactSearch, contactSearchIds, contactSearchRow, numberSearch, type SqlCondition } from '../search.js';
 import {
   CONTACT_COLUMNS,
@@ -107,7 +107,7 @@ async function sortedSearchPage({ db, matching, after, page, offset }: PagePlan)
   return db.read.select(
     `WITH m AS ${keep}(SELECT id, created_at, email FROM contacts${matching.sql})
      SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM m${keysetSql}`)}`,
-    [...matching.params, ...(after?.params ?? []), offset],
+    [...matching.params, ...(after?.params ?? []), ...offsetParams(offset)],
   );
 }
 
@@ -116,7 +116,7 @@ async function denseSearchPage({ db, filter, after, page, offset }: PagePlan): P
   const where = columnConditions(db.dialect, filter, searchCondition(db.dialect, filter, true), after);
   return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
     ...where.params,
-    offset,
+    ...offsetParams(offset),
   ]);
 }
 
@@ -137,7 +137,7 @@ async function filteredPage(plan: PagePlan, counters: CountersRepo): Promise<{ t
     count,
     db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${window.sql}`)}`, [
       ...window.params,
-      offset,
+      ...offsetParams(offset),
     ]),
   ]);
   return { total, rows };
@@ -202,8 +202,8 @@ export async function list(
     matching: columnConditions(db.dialect, filter, search),
     after: keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined,
     page: (ids) =>
-      `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)} OFFSET ?) page ON page.id = c.id
-       ORDER BY ${orderSql('c.')}`,
+      `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)}${offsetSql(offset)}) page
+       ON page.id = c.id ORDER BY ${orderSql('c.')}`,
     limit,
     offset,
   };
