@@ -154,10 +154,6 @@ export function sqliteValue(v: unknown) {
 }
 
 /**
- * `LIMIT n` written into the SQL: SQLite 3.44 plans a bound `LIMIT ?` in a subquery as if there were no limit,
- * and sorts the whole table. Page sizes are a handful of integers, so the statement texts stay few.
- */
-/**
  * ` OFFSET ?` past the first page, nothing on it (with offsetParams, its value): PostgreSQL plans a prepared statement
  * with `OFFSET $n` anew on every run (its generic plan, the offset unknown, looks dearer than a custom one: 0.6–0.8 ms
  * for a page of contacts), and keeps its plan for one without.
@@ -165,6 +161,10 @@ export function sqliteValue(v: unknown) {
 export const offsetSql = (offset: number) => (offset > 0 ? ' OFFSET ?' : '');
 export const offsetParams = (offset: number) => (offset > 0 ? [offset] : []);
 
+/**
+ * `LIMIT n` written into the SQL: SQLite 3.44 plans a bound `LIMIT ?` in a subquery as if there were no limit,
+ * and sorts the whole table. Page sizes are a handful of integers, so the statement texts stay few.
+ */
 export function limitSql(limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`LIMIT must be a non-negative integer: ${limit}`);
   return `LIMIT ${limit}`;
