@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AppError, type Services } from '../services/index.js';
 import { sendTrpcError } from '../trpc/errors.js';
-import { trpcEndpoint } from '../trpc/express.js';
+import { TRPC_PATH, trpcEndpoint } from '../trpc/express.js';
 import { authenticate } from './authenticate.js';
 import { jsonBody } from './body.js';
 import { consoleSite } from './console.js';
@@ -61,7 +61,7 @@ export function createApp(
   else app.get('/', (_req, res) => res.redirect(302, '/api/docs/'));
 
   // The same operations over tRPC (src/trpc): same services, access, validation and error codes.
-  app.use('/trpc', ...trpcEndpoint(services, { bodyLimit: config.bodyLimit, logger, closing }));
+  app.use(TRPC_PATH, ...trpcEndpoint(services, { bodyLimit: config.bodyLimit, logger, closing }));
   // The files of the docs page (the page itself is a contract route).
   app.use('/api/docs', docsAssets());
   app.use(notFoundHandler);
@@ -69,9 +69,11 @@ export function createApp(
   return app;
 }
 
-/** An AppError in the format of the adapter the request is for: tRPC's under `/trpc/`, REST's envelope elsewhere. */
+/** An AppError in the format of the adapter the request is for: tRPC's under TRPC_PATH, REST's envelope elsewhere. */
 function sendErrorFor(req: Request, res: Response, appError: AppError): void {
-  const procedure = /^\/trpc\/([^/?]+)/.exec(req.originalUrl)?.[1];
+  // The whole path: inside the tRPC mount, Express has cut TRPC_PATH off `req.path` by the time the limit runs out.
+  const path = req.originalUrl.split('?')[0]!;
+  const procedure = path.startsWith(`${TRPC_PATH}/`) ? path.slice(TRPC_PATH.length + 1) : undefined;
   if (procedure === undefined) sendError(res, appError);
   else sendTrpcError(res, appError, procedure, requestIdOf(res));
 }

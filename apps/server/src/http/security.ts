@@ -4,7 +4,6 @@ import helmet from 'helmet';
 import type { Logger } from '../logger.js';
 import { type AppError, unavailable } from '../services/index.js';
 import { CONSISTENCY_TOKEN } from './consistency.js';
-import { sendError } from './errors.js';
 import { routeOf } from './observability.js';
 import { requestIdOf } from './requestId.js';
 
@@ -97,13 +96,14 @@ export function corsFor(origins: string[]): RequestHandler {
 }
 
 /**
- * A request still unanswered after `ms` gets the 503 envelope; whatever the handler does afterwards is
- * dropped (its database work, already under way, still completes or rolls back on its own).
+ * A request still unanswered after `ms` gets a 503, which `answer` writes in its adapter's error format; whatever
+ * the handler does afterwards is dropped (its database work, already under way, still completes or rolls back on its
+ * own).
  */
 export function requestTimeout(
   ms: number,
   logger: Logger,
-  answer: (req: Request, res: Response, appError: AppError) => void = (_req, res, e) => sendError(res, e),
+  answer: (req: Request, res: Response, appError: AppError) => void,
 ): RequestHandler {
   return (req, res, next) => {
     const timer = setTimeout(() => {

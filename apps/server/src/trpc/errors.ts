@@ -1,9 +1,10 @@
 import type { ErrorCode } from '@ccm/contract';
 import { type TRPC_ERROR_CODE_KEY, TRPCError, type TRPCErrorFormatter } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { Response } from 'express';
 import { ZodError } from 'zod';
-import { errorHeaders, statusOf } from '../http/errors.js';
+import { errorHeaders } from '../http/errors.js';
 import { AppError, asAppError, fieldErrorsFromZod, validationError } from '../services/errors.js';
 import type { Context, ErrorShape } from './types.js';
 
@@ -83,13 +84,14 @@ export const errorFormatter: TRPCErrorFormatter<Context, ErrorShape> = ({ error,
  */
 export function sendTrpcError(res: Response, appError: AppError, procedure: string, requestId: string | undefined) {
   const error = trpcErrorOf(appError);
+  const httpStatus = getHTTPStatusCodeFromError(error);
   const shape = {
     code: TRPC_ERROR_CODES_BY_KEY[error.code],
     message: appError.message,
-    data: { code: error.code, httpStatus: statusOf[appError.code], path: procedure },
+    data: { code: error.code, httpStatus, path: procedure },
   };
   const ctx = requestId === undefined ? undefined : ({ requestId } as Context);
   const formatted = errorFormatter({ error, shape, ctx, type: 'unknown', path: procedure, input: undefined });
   res.set(errorHeaders(appError));
-  res.status(statusOf[appError.code]).json({ error: formatted });
+  res.status(httpStatus).json({ error: formatted });
 }

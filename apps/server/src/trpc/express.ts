@@ -10,8 +10,11 @@ import { appErrorOf, isUnexpected, trpcErrorOf } from './errors.js';
 import { createAppRouter } from './procedures.js';
 import type { Context } from './types.js';
 
+/** Where the tRPC endpoint is mounted. */
+export const TRPC_PATH = '/trpc';
+
 /**
- * The tRPC endpoint, to mount at `/trpc`: one procedure per request (no batching, so that one request is one
+ * The tRPC endpoint, to mount at TRPC_PATH: one procedure per request (no batching, so that one request is one
  * call for the rate limit, as in REST), `GET /trpc/<procedure>?input=<json>` for queries, `POST` with a JSON
  * body for mutations, `GET` for a subscription's server-sent events. The body is read by REST's rules (JSON
  * only, the size limit); a refusal is answered by tRPC, in its error format. `closing` ends the subscriptions.

@@ -37,10 +37,6 @@ export function contactsRepo(sequelize: Sequelize, read: Reader, counters: Count
     lockForWrite: (id: number, uow: UnitOfWork) => lockForWrite(db, id, uow),
     demotePrimaries: (customerIds: number[], uow: UnitOfWork, exceptId?: number) =>
       demotePrimaries(db, customerIds, uow, exceptId),
-    async insert(customerId: number, values: ContactValues, uow: UnitOfWork) {
-      const [row] = await insertRows(db, [{ customerId, ...values }], uow);
-      return row!;
-    },
     /** One multi-row insert (per 1,000 rows); returns the rows with their ids, in the order given. */
     insertMany: (rows: (ContactValues & { customerId: number })[], uow: UnitOfWork) => insertRows(db, rows, uow),
     update: (contact: ContactRecord, values: Partial<ContactValues>, uow: UnitOfWork) =>

@@ -24,9 +24,8 @@ export interface GroupCounts {
 /**
  * Group commit of single creates (docs/databases.md, "Group commit"). One group's transaction runs at a time per
  * process; creates that arrive meanwhile join the next group, which closes when its transaction has its connection
- * (on SQLite, the writer). Its
- * creates are checked and written as one bulk create is (bulk.ts#writeCreates: one read of their customers and
- * clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those before it, and
+ * (on SQLite, the writer). Its creates are checked and written as one bulk create is (bulk.ts#writeCreates: one read
+ * of their customers and clashes, one multi-row insert, their events, one COMMIT). Each is checked as if created after those before it, and
  * each request gets its own answer, its contact or its own 400, only after the COMMIT. If the group's transaction
  * fails, each create runs again alone, so that a failure is only its own request's.
  */
