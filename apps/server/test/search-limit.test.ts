@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { SEARCH_COUNT_LIMIT } from '@ccm/contract';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { describe, expect, it } from 'vitest';
+import { operations } from './support/adapters.js';
 import { createCustomer } from './support/factories.js';
 import { test } from './support/fixture.js';
 import type { TestServer } from './support/server.js';
 
 // A contact search's count is exact up to SEARCH_COUNT_LIMIT matches; past it the count says the limit, the numbered
-// pages end there, and the pages (read in the order's index, db/contacts/list.ts) are still those of a scan.
+// pages end there, and the pages (read in the order's index, db/contacts/list.ts) are still those of a scan; through
+// REST and tRPC.
 
 let t: TestServer;
 let raw: Sequelize;
@@ -85,6 +87,12 @@ describe('a search with more matches than the count limit', () => {
     expect(idsOf(last.body.results)).toEqual(newest.slice(SEARCH_COUNT_LIMIT - 100, SEARCH_COUNT_LIMIT));
     expect(last.body.next).toBeNull();
     expect((await page(`search=${all}&page_size=100&page=${SEARCH_COUNT_LIMIT / 100 + 1}`)).status).toBe(404);
+
+    // tRPC answers the same count and page.
+    const viaTrpc = await operations(t.url, t.viewer.token).trpc('contacts.list', { search: all, page_size: 100 });
+    expect(viaTrpc.status).toBe(200);
+    expect(viaTrpc.data.count).toBe(SEARCH_COUNT_LIMIT);
+    expect(idsOf(viaTrpc.data.results)).toEqual(newest.slice(0, 100));
 
     // Keyset pages go on from where they are.
     const start = await page(`search=${all}&page_size=100&cursor=`);
