@@ -45,6 +45,26 @@ async function createCustomers(admin: Api): Promise<number[]> {
 const expectIntact = async (file: string) =>
   expect(await query<{ integrity_check: string }>(file, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
 
+/**
+ * SIGKILL for a server under load: the clients go on sending until the process is gone (`done`), so that requests
+ * are in flight when it dies; from the moment it is sent (`begun`) a failed request is one the kill cut. (Clients that
+ * stopped at the signal could all have had their answers just before it, and nothing would be cut.)
+ */
+function killer(server: ServerProcess) {
+  const state = {
+    begun: false,
+    done: false,
+    async now() {
+      state.begun = true;
+      server.child.kill('SIGKILL');
+      const exit = await server.exited;
+      state.done = true;
+      return exit;
+    },
+  };
+  return state;
+}
+
 const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T;
 const k = () => Math.floor(Math.random() * POOL);
 const item = (customers: number[]) => ({
@@ -64,11 +84,11 @@ describe('crash', () => {
       const customers = await createCustomers(admin);
 
       const acknowledged = new Set<number>();
-      let killed = false;
+      const kill = killer(first);
       let answered = 0;
       let cut = 0;
       const worker = async (n: number) => {
-        while (!killed) {
+        while (!kill.done) {
           try {
             if (n % 3 === 2 && acknowledged.size > 0) {
               const res = await admin.post(`/api/contacts/${pick([...acknowledged])}/set-primary/`);
@@ -84,7 +104,7 @@ describe('crash', () => {
             answered += 1;
           } catch (err) {
             // Only the kill may cut a request.
-            if (!killed) throw err;
+            if (!kill.begun) throw err;
             cut += 1;
           }
         }
@@ -95,9 +115,7 @@ describe('crash', () => {
         await new Promise((r) => setTimeout(r, 50));
         if (Date.now() - started > 20_000) break;
       }
-      killed = true;
-      first.child.kill('SIGKILL');
-      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await kill.now()).toEqual({ code: null, signal: 'SIGKILL' });
       await load;
       expect(answered).toBeGreaterThan(10);
       // The kill did land in the middle: requests in flight were cut.
@@ -155,11 +173,11 @@ describe('crash', () => {
       const acknowledged = new Map<number, { email: string; wa_number: string; tp_number: string }>();
       const sent: { customer: number; email: string }[] = [];
       let n = 0;
-      let killed = false;
+      const kill = killer(first);
       let refused = 0;
       let cut = 0;
       const client = async () => {
-        while (!killed) {
+        while (!kill.done) {
           const i = ++n;
           const again = i % 8 === 0 && sent.length > 0 ? pick(sent) : undefined;
           const customer = again?.customer ?? pick(customers);
@@ -177,7 +195,7 @@ describe('crash', () => {
               sent.push({ customer, email: body.email });
             } else refused += 1;
           } catch (err) {
-            if (!killed) throw err;
+            if (!kill.begun) throw err;
             cut += 1;
           }
         }
@@ -187,9 +205,7 @@ describe('crash', () => {
       while (acknowledged.size < 400 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
       const metrics = (await api(first.url).get('/metrics')).text;
       const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1]);
-      killed = true;
-      first.child.kill('SIGKILL');
-      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await kill.now()).toEqual({ code: null, signal: 'SIGKILL' });
       await load;
       expect(cut).toBeGreaterThan(0);
       expect(refused).toBeGreaterThan(0);
