@@ -70,9 +70,10 @@ const CUSTOMER_ID = 'A customer id must be a positive integer.';
 
 /**
  * A contact search's `count` is exact up to this many matches; a larger match set answers this number, and its
- * numbered pages end there (keyset pages, by `cursor`, read on to the last match).
+ * numbered pages end there (keyset pages, by `cursor`, read on to the last match). Counting further is what made
+ * a common word slow on a large table (docs/api.md).
  */
-export const SEARCH_COUNT_LIMIT = 10_000;
+export const SEARCH_COUNT_LIMIT = 1_000;
 
 /** The contact list's filters, ordering and paging as values (tRPC); ContactListQuerySchema reads them from text. */
 export const ContactListInputSchema = PageInputSchema.extend({
