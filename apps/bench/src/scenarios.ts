@@ -241,6 +241,13 @@ export const SCENARIOS: Scenario[] = [
     requests: (ctx) => get(ctx, () => '/api/contacts/?search=perera'),
   },
   {
+    name: 'list-search-old',
+    title: 'contacts, search "cust001" (customers 1,000 to 1,999: at 1,000,000 contacts, the oldest 1%)',
+    write: false,
+    // The seed's customer codes are cust and 6 digits in creation order: these matches are far down the newest-first page.
+    requests: (ctx) => get(ctx, () => '/api/contacts/?search=cust001'),
+  },
+  {
     name: 'list-search-number',
     title: 'contacts, search a WhatsApp number in national form',
     write: false,

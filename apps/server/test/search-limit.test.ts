@@ -23,24 +23,17 @@ const marker = () => Array.from(randomBytes(8), (b) => String.fromCharCode(97 + 
 const MORE = 5;
 const [all, first, rest] = [marker(), marker(), marker()];
 
-/**
- * LIMIT + MORE contacts whose e-mails hold `all`; the first LIMIT also `first`, the others `rest`. Written around the
- * API (thousands of them), a second apart, half of them active; the database's triggers index them.
- */
-async function seed(): Promise<void> {
-  const customer = await createCustomer(t.staff);
-  const start = Date.UTC(2026, 0, 1);
-  const total = SEARCH_COUNT_LIMIT + MORE;
-  for (let from = 0; from < total; from += 1000) {
-    const rows = Array.from({ length: Math.min(1000, total - from) }, (_, k) => from + k);
-    const at = (i: number) => new Date(start + i * 1000);
+/** Contacts of `customer`, numbered `from` on: the e-mail and time of each number, half of them active. */
+async function insert(customer: number, count: number, email: (i: number) => string, at: (i: number) => Date) {
+  for (let from = 0; from < count; from += 1000) {
+    const rows = Array.from({ length: Math.min(1000, count - from) }, (_, k) => from + k);
     await raw.query(
       `INSERT INTO contacts (customer_id, email, wa_number, tp_number, is_primary, is_active, created_at, updated_at,
          version) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, 1)').join(', ')}`,
       {
         replacements: rows.flatMap((i) => [
-          customer.id,
-          `${all}.${i}.${i < SEARCH_COUNT_LIMIT ? first : rest}@example.com`,
+          customer,
+          email(i),
           `+9477${String(i).padStart(7, '0')}`,
           `+94112${String(i).padStart(6, '0')}`,
           false,
@@ -51,6 +44,21 @@ async function seed(): Promise<void> {
       },
     );
   }
+}
+
+/**
+ * LIMIT + MORE contacts whose e-mails hold `all`; the first LIMIT also `first`, the others `rest`. Written around the
+ * API (thousands of them), a second apart, half of them active; the database's triggers index them.
+ */
+async function seed(): Promise<void> {
+  const customer = await createCustomer(t.staff);
+  const start = Date.UTC(2026, 0, 1);
+  await insert(
+    customer.id,
+    SEARCH_COUNT_LIMIT + MORE,
+    (i) => `${all}.${i}.${i < SEARCH_COUNT_LIMIT ? first : rest}@example.com`,
+    (i) => new Date(start + i * 1000),
+  );
 }
 
 /** The ids of the contacts whose e-mail holds `term`, as a scan orders them. */
@@ -111,5 +119,35 @@ describe('a search with more matches than the count limit', () => {
     const scanned = await scan(all, 'created_at DESC, id DESC', ' AND is_active = TRUE');
     expect(active.body.count).toBe(scanned.length);
     expect(idsOf(active.body.results)).toEqual(scanned.slice(0, 100));
+  });
+
+  // A dense page is read in the order's index within a window of twice what an even spread needs; these
+  // matches are all behind newer contacts that do not match, so no window holds them and the page is read sorted.
+  it('pages as a scan would when every match is older than the window the page reads', async () => {
+    const customer = await createCustomer(t.staff);
+    const start = Date.UTC(2026, 5, 1);
+    await insert(
+      customer.id,
+      4 * SEARCH_COUNT_LIMIT,
+      (i) => `newer.${i}@example.com`,
+      (i) => new Date(start + i * 1000),
+    );
+
+    for (const [ordering, order] of [
+      ['-created_at', 'created_at DESC, id DESC'],
+      ['-id', 'id DESC'],
+    ] as const) {
+      const scanned = await scan(all, order);
+      const one = await page(`search=${all}&ordering=${ordering}`);
+      expect(one.body.count).toBe(SEARCH_COUNT_LIMIT);
+      expect(idsOf(one.body.results)).toEqual(scanned.slice(0, 20));
+      const third = await page(`search=${all}&ordering=${ordering}&page_size=100&page=3`);
+      expect(idsOf(third.body.results)).toEqual(scanned.slice(200, 300));
+      const keyset = await page(`search=${all}&ordering=${ordering}&page_size=50&cursor=`);
+      const next = await page(`search=${all}&ordering=${ordering}&page_size=50&cursor=${keyset.body.next_cursor}`);
+      expect(idsOf(next.body.results)).toEqual(scanned.slice(50, 100));
+      const viaTrpc = await operations(t.url, t.viewer.token).trpc('contacts.list', { search: all, ordering });
+      expect(idsOf(viaTrpc.data.results)).toEqual(scanned.slice(0, 20));
+    }
   });
 });

@@ -58,7 +58,10 @@ interface PagePlan {
   filter: ContactFilter;
   matching: { sql: string; params: unknown[] };
   after: SqlCondition | undefined;
-  page: (ids: string) => string;
+  /** The page of `ids` (`inOrder`: they come in the order already) joined to their rows. */
+  page: (ids: string, inOrder?: boolean) => string;
+  /** The order's ORDER BY, of the contacts table's own columns. */
+  orderBy: string;
   limit: number;
   offset: number;
 }
@@ -67,7 +70,9 @@ interface PagePlan {
  * With a search: the matches are counted first, up to SEARCH_COUNT_LIMIT + 1 (the total says the limit beyond it),
  * and the count chooses how the page is read. Few matches: all of them are sorted (sortedSearchPage). Many: the
  * order's index is read, each row tested, until the page is full (denseSearchPage), when that reads fewer rows than
- * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit.
+ * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit. Matches
+ * are not always spread evenly (a word only old contacts hold): the walk stops at twice what an even spread needs,
+ * and a page it did not fill is read sorted.
  */
 async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, limit, offset } = plan;
@@ -87,7 +92,9 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
   // Numbered pages end at the total (the service answers "Invalid page." past it).
   if (offset >= total) return { total, rows: [] };
   const dense = !narrow && (matches > SEARCH_COUNT_LIMIT || (offset + limit) * contacts < matches * matches);
-  return { total, rows: dense ? await denseSearchPage(plan) : await sortedSearchPage(plan) };
+  if (!dense) return { total, rows: await sortedSearchPage(plan) };
+  const rows = await denseSearchPage(plan, Math.ceil((2 * (offset + limit) * contacts) / matches));
+  return { total, rows: rows.length === limit ? rows : await sortedSearchPage(plan) };
 }
 
 /** What a search's count counts: the search index's ids when nothing else filters, else the contacts matching. */
@@ -111,11 +118,29 @@ async function sortedSearchPage({ db, matching, after, page, offset }: PagePlan)
   );
 }
 
-/** The page read in the order's index, each row tested as it is read (search.ts, contactSearchRow). */
-async function denseSearchPage({ db, filter, after, page, offset }: PagePlan): Promise<Row[]> {
-  const where = columnConditions(db.dialect, filter, searchCondition(db.dialect, filter, true), after);
-  return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
-    ...where.params,
+/**
+ * The page read in the order's index, each row tested as it is read (search.ts, contactSearchRow), within the first
+ * `window` rows of the walk. The walk's rows are taken in the order it yields them, as PostgreSQL and SQLite read a
+ * subquery (an ORDER BY again would have SQLite sort the whole window first; test/search-limit.test.ts compares the
+ * pages with a scan's order). MariaDB would copy such a window whole before testing it (a derived table with a LIMIT
+ * is materialized there): it walks unbounded, as its search scans the table anyway.
+ */
+async function denseSearchPage(plan: PagePlan, window: number): Promise<Row[]> {
+  const { db, filter, after, page, orderBy, offset } = plan;
+  const test = searchCondition(db.dialect, filter, true) ?? { sql: 'TRUE', params: [] };
+  if (db.dialect === 'mariadb') {
+    const where = columnConditions(db.dialect, filter, test, after);
+    return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
+      ...where.params,
+      ...offsetParams(offset),
+    ]);
+  }
+  const walk = columnConditions(db.dialect, filter, after);
+  const walked = `SELECT * FROM contacts${walk.sql} ${orderBy} ${limitSql(window)}`;
+  const ids = `SELECT id FROM (${walked}) contacts WHERE ${test.sql}`;
+  return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(ids, true)}`, [
+    ...walk.params,
+    ...test.params,
     ...offsetParams(offset),
   ]);
 }
@@ -201,9 +226,10 @@ export async function list(
     filter,
     matching: columnConditions(db.dialect, filter, search),
     after: keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined,
-    page: (ids) =>
-      `${FROM_CONTACTS} JOIN (${ids} ORDER BY ${orderSql('')} ${limitSql(limit)}${offsetSql(offset)}) page
+    page: (ids, inOrder = false) =>
+      `${FROM_CONTACTS} JOIN (${ids}${inOrder ? '' : ` ORDER BY ${orderSql('')}`} ${limitSql(limit)}${offsetSql(offset)}) page
        ON page.id = c.id ORDER BY ${orderSql('c.')}`,
+    orderBy: `ORDER BY ${orderSql('')}`,
     limit,
     offset,
   };
