@@ -121,7 +121,7 @@ describe('a search with more matches than the count limit', () => {
     expect(idsOf(active.body.results)).toEqual(scanned.slice(0, 100));
   });
 
-  // A dense page is read in the order's index within a window of twice what an even spread needs; these
+  // A dense page is read in the order's index within a window of the rows an even spread needs; these
   // matches are all behind newer contacts that do not match, so no window holds them and the page is read sorted.
   it('pages as a scan would when every match is older than the window the page reads', async () => {
     const customer = await createCustomer(t.staff);

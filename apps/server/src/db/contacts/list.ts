@@ -71,8 +71,8 @@ interface PagePlan {
  * and the count chooses how the page is read. Few matches: all of them are sorted (sortedSearchPage). Many: the
  * order's index is read, each row tested, until the page is full (denseSearchPage), when that reads fewer rows than
  * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit. Matches
- * are not always spread evenly (a word only old contacts hold): the walk stops at twice what an even spread needs,
- * and a page it did not fill is read sorted.
+ * are not always spread evenly (a word only old contacts hold): the walk stops after the rows an even spread needs,
+ * and a page it did not fill is read sorted (a few matches more or less: sorting them costs little).
  */
 async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, limit, offset } = plan;
@@ -93,7 +93,7 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
   if (offset >= total) return { total, rows: [] };
   const dense = !narrow && (matches > SEARCH_COUNT_LIMIT || (offset + limit) * contacts < matches * matches);
   if (!dense) return { total, rows: await sortedSearchPage(plan) };
-  const rows = await denseSearchPage(plan, Math.ceil((2 * (offset + limit) * contacts) / matches));
+  const rows = await denseSearchPage(plan, Math.ceil(((offset + limit) * contacts) / matches));
   return { total, rows: rows.length === limit ? rows : await sortedSearchPage(plan) };
 }
 
