@@ -58,15 +58,24 @@ async function explain(sql: string, params: readonly unknown[]): Promise<string[
 
 /**
  * The plans of every statement one list call sends: a reader that explains instead of reading, and answers no rows,
- * or `counted` to a count (a search's, which chooses how its page is read). The counters' reads are not explained.
+ * or `counted` to a count (a search's, which chooses how its page is read), with `reach` (SQLite: how far down the
+ * order the page's last match lies). The counters' reads are not explained.
  */
-async function plansOf(filter: ContactFilter, by: ContactOrder, desc: boolean, counted?: number): Promise<string[][]> {
+async function plansOf(
+  filter: ContactFilter,
+  by: ContactOrder,
+  desc: boolean,
+  counted?: number,
+  reach?: number,
+): Promise<string[][]> {
   const plans: string[][] = [];
   const explaining: Reader = {
     async select<T>(sql: string, params: readonly unknown[]) {
       plans.push(await explain(sql, params));
       return (
-        counted !== undefined && sql.startsWith('SELECT (SELECT COUNT(*)') ? [{ n: counted, contacts: 20_000 }] : []
+        counted !== undefined && sql.startsWith('SELECT (SELECT COUNT(*)')
+          ? [{ n: counted, contacts: 20_000, reach }]
+          : []
       ) as T[];
     },
     selectIn: () => Promise.reject(new Error('no transaction here')),
@@ -191,6 +200,20 @@ describe('a search by a word', () => {
         /Subquery Scan on contacts .*\n\s+Filter: .*search_text.*\n\s+-> {2}Limit .*\n\s+-> {2}Index Scan Backward using contacts_created_at_id/,
       );
     }
+  });
+});
+
+// SQLite's search index also finds the page's last match in id order (db/contacts/list.ts#pageReach): a page that
+// lies far down the order (a word only old contacts hold) is read sorted at once, without a walk that would not
+// reach it; a page near the top is walked.
+describe.runIf(!process.env.TEST_DATABASE_URL)('how far down the order a page of matches lies, on SQLite', () => {
+  it('is asked of the search index in the count, and chooses between the walk and the sort', async () => {
+    const far = await plansOf({ searchTerms: ['perera'] }, 'created_at', true, SEARCH_COUNT_LIMIT + 1, 1_000_000);
+    expect(far).toHaveLength(2);
+    expect(far[0]!.join('\n')).toMatch(/SCAN contacts_search VIRTUAL TABLE/);
+    expect(far[1]!.join('\n')).not.toMatch(/contacts_created_at_id/);
+    const near = await plansOf({ searchTerms: ['perera'] }, 'created_at', true, SEARCH_COUNT_LIMIT + 1, 100);
+    expect(near[1]!.join('\n')).toMatch(/CO-ROUTINE contacts\nSCAN contacts USING INDEX contacts_created_at_id\n/);
   });
 });
 

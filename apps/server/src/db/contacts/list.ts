@@ -62,17 +62,20 @@ interface PagePlan {
   page: (ids: string, inOrder?: boolean) => string;
   /** The order's ORDER BY, of the contacts table's own columns. */
   orderBy: string;
+  /** The page starts at the top of an order that follows the ids (`id`, or `created_at`, set as the row is written). */
+  byIds: 'ASC' | 'DESC' | undefined;
   limit: number;
   offset: number;
 }
 
 /**
  * With a search: the matches are counted first, up to SEARCH_COUNT_LIMIT + 1 (the total says the limit beyond it),
- * and the count chooses how the page is read. Few matches: all of them are sorted (sortedSearchPage). Many: the
- * order's index is read, each row tested, until the page is full (denseSearchPage), when that reads fewer rows than
- * the matches (`(offset + limit) × contacts / matches` rows, spread evenly), or when they pass the limit. Matches
- * are not always spread evenly (a word only old contacts hold): the walk stops after the rows an even spread needs,
- * and a page it did not fill is read sorted (a few matches more or less: sorting them costs little).
+ * and the count chooses how the page is read: all the matches sorted (sortedSearchPage), or the order's index read,
+ * each row tested, until the page is full (denseSearchPage). The walk is chosen when it reads fewer rows than there
+ * are matches to sort, or when they pass the limit (the cost of sorting them is then unknown) and it reads no more
+ * than an even spread of them needs: `(offset + limit) × contacts / matches` rows. Where the search index knows how
+ * far into the order the page's last match lies (pageReach), that is the walk's length; elsewhere, the even
+ * spread's, and a page the walk did not fill is read sorted (a word only old contacts hold).
  */
 async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, limit, offset } = plan;
@@ -80,28 +83,50 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
   const counted = countedMatches(plan);
   // With the number of contacts the search is among (the counters, migration 0002), in the same statement.
   const among = narrow ? undefined : contactCountSql({ isActive: filter.isActive, isPrimary: filter.isPrimary });
+  const reach = narrow ? undefined : pageReach(plan, counted);
   const [found] = await db.read.select(
     `SELECT (SELECT COUNT(*) FROM (${counted.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f) AS n${
       among ? `, (${among.sql}) AS contacts` : ''
-    }`,
-    [...counted.params, ...(among?.params ?? [])],
+    }${reach ? `, ${reach.sql} AS reach` : ''}`,
+    [...counted.params, ...(among?.params ?? []), ...(reach?.params ?? [])],
   );
   const matches = asNumber(found?.n);
-  const contacts = among ? asNumber(found?.contacts ?? 0) : 0;
   const total = Math.min(matches, SEARCH_COUNT_LIMIT);
   // Numbered pages end at the total (the service answers "Invalid page." past it).
   if (offset >= total) return { total, rows: [] };
-  const dense = !narrow && (matches > SEARCH_COUNT_LIMIT || (offset + limit) * contacts < matches * matches);
+  if (narrow) return { total, rows: await sortedSearchPage(plan) };
+  const spread = Math.ceil(((offset + limit) * asNumber(found?.contacts ?? 0)) / matches);
+  // Rows written between the two statements, or a few out of id order, are allowed for twice over.
+  const walk = found?.reach == null ? spread : 2 * (Math.abs(asNumber(found.reach)) + 1) + limit;
+  const dense = matches > SEARCH_COUNT_LIMIT ? walk <= Math.max(spread, 2 * limit) : walk < matches;
   if (!dense) return { total, rows: await sortedSearchPage(plan) };
-  const rows = await denseSearchPage(plan, Math.ceil(((offset + limit) * contacts) / matches));
+  const rows = await denseSearchPage(plan, walk);
   return { total, rows: rows.length === limit ? rows : await sortedSearchPage(plan) };
 }
 
+/**
+ * SQLite, the search index alone, a page at the top of an order that follows the ids: how many ids lie between the
+ * order's first contact and the page's last match, which the index finds in id order (FTS5 reads its rowids either
+ * way): about the rows a walk of the order's index reads to fill the page.
+ */
+function pageReach(plan: PagePlan, counted: Counted): SqlCondition | undefined {
+  if (!plan.byIds || !counted.indexed) return undefined;
+  const [first, last] = plan.byIds === 'DESC' ? ['MAX', 'MIN'] : ['MIN', 'MAX'];
+  return {
+    sql: `((SELECT ${first}(id) FROM contacts) - (SELECT ${last}(id) FROM (${counted.sql} ORDER BY id ${plan.byIds} ${limitSql(plan.offset + plan.limit)}) r))`,
+    params: counted.params,
+  };
+}
+
+/** A search's count: its statement, and whether it reads the search index alone. */
+type Counted = SqlCondition & { indexed: boolean };
+
 /** What a search's count counts: the search index's ids when nothing else filters, else the contacts matching. */
-function countedMatches({ db, filter, matching }: PagePlan): SqlCondition {
+function countedMatches({ db, filter, matching }: PagePlan): Counted {
   const alone = filter.customerId === undefined && filter.isActive === undefined && filter.isPrimary === undefined;
   const ids = alone && filter.searchTerms?.length ? contactSearchIds(db.dialect, filter.searchTerms) : undefined;
-  return ids ?? { sql: `SELECT 1 AS x FROM contacts${matching.sql}`, params: matching.params };
+  if (ids) return { ...ids, indexed: true };
+  return { sql: `SELECT 1 AS x FROM contacts${matching.sql}`, params: matching.params, indexed: false };
 }
 
 /**
@@ -171,7 +196,7 @@ async function filteredPage(plan: PagePlan, counters: CountersRepo): Promise<{ t
 /** The order's column, direction and ORDER BY (of a table alias): the id breaks ties. */
 function ordering(order: { by: ContactOrder }, descending: boolean) {
   const column = { created_at: 'created_at', email: 'email', id: 'id' }[order.by];
-  const dir = descending ? 'DESC' : 'ASC';
+  const dir = descending ? ('DESC' as const) : ('ASC' as const);
   const orderSql = (t: string) => (column === 'id' ? `${t}id ${dir}` : `${t}${column} ${dir}, ${t}id ${dir}`);
   return { column, dir, orderSql };
 }
@@ -230,6 +255,7 @@ export async function list(
       `${FROM_CONTACTS} JOIN (${ids}${inOrder ? '' : ` ORDER BY ${orderSql('')}`} ${limitSql(limit)}${offsetSql(offset)}) page
        ON page.id = c.id ORDER BY ${orderSql('c.')}`,
     orderBy: `ORDER BY ${orderSql('')}`,
+    byIds: column !== 'email' && !keyset?.after ? dir : undefined,
     limit,
     offset,
   };
