@@ -203,6 +203,31 @@ describe('a search by a word', () => {
   });
 });
 
+// PostgreSQL names and keeps each statement text a connection runs (db/reads.ts), so the texts must be a bounded set:
+// the walk's window and the page's end, which follow the data and the page asked for, are bound, not written in.
+describe("a search page's statement texts", () => {
+  it('are the same whatever the counts and the page', async () => {
+    const textsFor = async (contacts: number, reach: number, offset: number) => {
+      const texts: string[] = [];
+      const recording: Reader = {
+        async select<T>(sql: string) {
+          texts.push(sql);
+          const count = sql.startsWith('SELECT (SELECT COUNT(*)');
+          return (count ? [{ n: SEARCH_COUNT_LIMIT + 1, contacts, reach }] : []) as T[];
+        },
+        selectIn: () => Promise.reject(new Error('no transaction here')),
+      };
+      const counters = countersRepo({ ...recording, select: async <T>() => [{ n: contacts }] as T[] });
+      const db = { sequelize: raw, read: recording, dialect, rowLocks: dialect !== 'sqlite' };
+      await list(db, counters, { searchTerms: ['perera'] }, { by: 'created_at', desc: true }, 20, offset);
+      return texts;
+    };
+    const first = await textsFor(20_000, 100, 20);
+    expect(first.length).toBeGreaterThan(1);
+    expect(await textsFor(20_013, 117, 40)).toEqual(first);
+  });
+});
+
 // SQLite's search index also finds the page's last match in id order (db/contacts/list.ts#pageReach): a page that
 // lies far down the order (a word only old contacts hold) is read sorted at once, without a walk that would not
 // reach it; a page near the top is walked.

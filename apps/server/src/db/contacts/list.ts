@@ -113,8 +113,8 @@ function pageReach(plan: PagePlan, counted: Counted): SqlCondition | undefined {
   if (!plan.byIds || !counted.indexed) return undefined;
   const [first, last] = plan.byIds === 'DESC' ? ['MAX', 'MIN'] : ['MIN', 'MAX'];
   return {
-    sql: `((SELECT ${first}(id) FROM contacts) - (SELECT ${last}(id) FROM (${counted.sql} ORDER BY id ${plan.byIds} ${limitSql(plan.offset + plan.limit)}) r))`,
-    params: counted.params,
+    sql: `((SELECT ${first}(id) FROM contacts) - (SELECT ${last}(id) FROM (${counted.sql} ORDER BY id ${plan.byIds} LIMIT ?) r))`,
+    params: [...counted.params, plan.offset + plan.limit],
   };
 }
 
@@ -161,10 +161,12 @@ async function denseSearchPage(plan: PagePlan, window: number): Promise<Row[]> {
     ]);
   }
   const walk = columnConditions(db.dialect, filter, after);
-  const walked = `SELECT * FROM contacts${walk.sql} ${orderBy} ${limitSql(window)}`;
+  // The window is bound, not written in: the statement's text stays one of a bounded set (db/reads.ts).
+  const walked = `SELECT * FROM contacts${walk.sql} ${orderBy} LIMIT ?`;
   const ids = `SELECT id FROM (${walked}) contacts WHERE ${test.sql}`;
   return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(ids, true)}`, [
     ...walk.params,
+    window,
     ...test.params,
     ...offsetParams(offset),
   ]);
