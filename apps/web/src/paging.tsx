@@ -54,10 +54,18 @@ export function Pager({
   );
 }
 
-/** A list's page of records: its error, its table captioned with the total (`noun`: `contacts`), and its pager. */
+/** The total as the caption says it: at `bound`, where the server's count stops (a search's), "or more" (`+`). */
+const totalText = (count: number, bound: number | undefined) =>
+  `${count.toLocaleString()}${bound !== undefined && count >= bound ? '+' : ''}`;
+
+/**
+ * A list's page of records: its error, its table captioned with the total (`noun`: `contacts`; `bound`: where the
+ * total stops counting), and its pager.
+ */
 export function PagedTable<T extends { id: number }>(props: {
   label: string;
   noun: string;
+  bound?: number;
   columns: Column<T>[];
   pages: ReturnType<typeof useCursorPages<T>>;
 }) {
@@ -67,7 +75,7 @@ export function PagedTable<T extends { id: number }>(props: {
       {page.error && <p role="alert">{(page.error as Error).message}</p>}
       <RecordTable
         label={props.label}
-        caption={page.data ? `${page.data.count.toLocaleString()} ${props.noun}` : 'Loading…'}
+        caption={page.data ? `${totalText(page.data.count, props.bound)} ${props.noun}` : 'Loading…'}
         columns={props.columns}
         rows={page.data?.results}
       />

@@ -1,4 +1,5 @@
-import { createContact, createCustomer } from '@ccm/server/testing';
+import { SEARCH_COUNT_LIMIT } from '@ccm/sdk';
+import { contactBody, createContact, createCustomer } from '@ccm/server/testing';
 import { describe, expect, it } from 'vitest';
 import { consoleUnderTest, PASSWORDS, seriousViolations, signIn } from './support/browser.js';
 
@@ -84,6 +85,28 @@ describe('the console', () => {
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await page.getByRole('cell', { name: kept.email, exact: true }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  // A search's count stops at SEARCH_COUNT_LIMIT (docs/api.md): the caption says "or more" there, not an exact total.
+  it('says a search has that many contacts or more where its count stops', async () => {
+    const customer = await createCustomer(under.t.staff, { first_name: 'Plentiful' });
+    for (let from = 0; from <= SEARCH_COUNT_LIMIT; from += 1000) {
+      const size = Math.min(1000, SEARCH_COUNT_LIMIT + 1 - from);
+      const contacts = Array.from({ length: size }, (_, i) =>
+        contactBody(customer.id, { email: `plentiful.${from + i}@example.com` }),
+      );
+      const res = await under.t.staff.post('/api/contacts/bulk-create/', { contacts });
+      expect(res.status, res.text).toBe(201);
+    }
+    const { page, errors } = await newPage();
+    await signIn(page, under.t.url, 'viewer', PASSWORDS.viewer);
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByLabel('Search').fill('plentiful.');
+    const caption = page.getByRole('region', { name: 'Contacts table' }).locator('caption');
+    await expect.poll(() => caption.textContent()).toBe(`${SEARCH_COUNT_LIMIT.toLocaleString()}+ contacts`);
+    await page.getByLabel('Search').fill('plentiful.1000@');
+    await expect.poll(() => caption.textContent()).toMatch(/^1 contacts?$/);
     expect(errors).toEqual([]);
   });
 

@@ -35,7 +35,8 @@ export type {
   WebhookPing,
 } from '@ccm/contract';
 /** The ts-rest contract of the API, for ts-rest tooling of your own (react-query, msw mocks...). */
-export { contract } from '@ccm/contract';
+/** A contact search's `count` is exact up to this number; a larger match set answers it (say "1,000 or more"). */
+export { contract, SEARCH_COUNT_LIMIT } from '@ccm/contract';
 export {
   type CcmClient,
   type ClientOptions,

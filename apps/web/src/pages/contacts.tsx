@@ -1,4 +1,4 @@
-import type { Contact } from '@ccm/sdk';
+import { type Contact, SEARCH_COUNT_LIMIT } from '@ccm/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -93,7 +93,13 @@ export function ContactsPage() {
         <FlagFilter label="Primary" value={primary} onChange={setPrimary} />
       </div>
       <ExportButton query={query} />
-      <PagedTable label="Contacts table" noun="contacts" columns={COLUMNS} pages={pages} />
+      <PagedTable
+        label="Contacts table"
+        noun="contacts"
+        bound={query.search ? SEARCH_COUNT_LIMIT : undefined}
+        columns={COLUMNS}
+        pages={pages}
+      />
     </section>
   );
 }
