@@ -12,9 +12,12 @@ import type { TestServer } from './support/server.js';
 
 let t: TestServer;
 const ids = { customers: [] as number[], contacts: [] as number[] };
+/** The test's own users: a generated request that revokes or deactivates one would end the sessions it reads with. */
+const ours = new Set<string>();
 
 test.beforeAll(async ({ server }) => {
   t = server;
+  for (const client of [t.admin, t.staff, t.viewer]) ours.add(String((await client.get('/api/auth/me/')).body.data.id));
   for (let i = 0; i < 3; i++) {
     const customer = await createCustomer(t.staff);
     ids.customers.push(customer.id);
@@ -156,6 +159,7 @@ describe('generated requests', () => {
     let before = await snapshot();
     await fc.assert(
       fc.asyncProperty(request, async ({ route, id, query, body, as }) => {
+        fc.pre(!(route.path.startsWith('/api/users/:id/') && ours.has(id)));
         const path = route.path.replace(':id', id);
         const qs = new URLSearchParams(query as Record<string, string>).toString();
         const client = t[as];
