@@ -56,10 +56,39 @@ async function explain(sql: string, params: readonly unknown[]): Promise<string[
   return rows.map((r) => `${r.table} ${r.type} ${r.key ?? '-'}`);
 }
 
+/** What the fake reader answers a search's count: its matches, the contacts among, and (SQLite) the page's reach. */
+interface CountAnswer {
+  n: number;
+  contacts: number;
+  reach?: number;
+}
+
 /**
- * The plans of every statement one list call sends: a reader that explains instead of reading, and answers no rows,
- * or `counted` to a count (a search's, which chooses how its page is read), with `reach` (SQLite: how far down the
- * order the page's last match lies). The counters' reads are not explained.
+ * One list call on a reader that hands each statement to `seen` and answers no rows, or `count` to a search's count
+ * (which chooses how its page is read). The counters answer `count.contacts` (20,000 without one), unseen.
+ */
+async function listSeeing(
+  seen: (sql: string, params: readonly unknown[]) => Promise<void>,
+  filter: ContactFilter,
+  order: { by: ContactOrder; desc: boolean },
+  offset: number,
+  count?: CountAnswer,
+): Promise<void> {
+  const fake: Reader = {
+    async select<T>(sql: string, params: readonly unknown[]) {
+      await seen(sql, params);
+      return (count && sql.startsWith('SELECT (SELECT COUNT(*)') ? [count] : []) as T[];
+    },
+    selectIn: () => Promise.reject(new Error('no transaction here')),
+  };
+  const counters = countersRepo({ ...fake, select: async <T>() => [{ n: count?.contacts ?? 20_000 }] as T[] });
+  const db = { sequelize: raw, read: fake, dialect, rowLocks: dialect !== 'sqlite' };
+  await list(db, counters, filter, order, 20, offset);
+}
+
+/**
+ * The plans of every statement one list call sends, explained instead of run, with `counted` as a search's count
+ * and `reach` (SQLite: how far down the order the page's last match lies).
  */
 async function plansOf(
   filter: ContactFilter,
@@ -69,20 +98,8 @@ async function plansOf(
   reach?: number,
 ): Promise<string[][]> {
   const plans: string[][] = [];
-  const explaining: Reader = {
-    async select<T>(sql: string, params: readonly unknown[]) {
-      plans.push(await explain(sql, params));
-      return (
-        counted !== undefined && sql.startsWith('SELECT (SELECT COUNT(*)')
-          ? [{ n: counted, contacts: 20_000, reach }]
-          : []
-      ) as T[];
-    },
-    selectIn: () => Promise.reject(new Error('no transaction here')),
-  };
-  const counters = countersRepo({ ...explaining, select: async <T>() => [{ n: 20_000 }] as T[] });
-  const db = { sequelize: raw, read: explaining, dialect, rowLocks: dialect !== 'sqlite' };
-  await list(db, counters, filter, { by, desc }, 20, 0);
+  const count = counted === undefined ? undefined : { n: counted, contacts: 20_000, reach };
+  await listSeeing(async (sql, params) => void plans.push(await explain(sql, params)), filter, { by, desc }, 0, count);
   return plans;
 }
 
@@ -209,17 +226,9 @@ describe("a search page's statement texts", () => {
   it('are the same whatever the counts and the page', async () => {
     const textsFor = async (contacts: number, reach: number, offset: number) => {
       const texts: string[] = [];
-      const recording: Reader = {
-        async select<T>(sql: string) {
-          texts.push(sql);
-          const count = sql.startsWith('SELECT (SELECT COUNT(*)');
-          return (count ? [{ n: SEARCH_COUNT_LIMIT + 1, contacts, reach }] : []) as T[];
-        },
-        selectIn: () => Promise.reject(new Error('no transaction here')),
-      };
-      const counters = countersRepo({ ...recording, select: async <T>() => [{ n: contacts }] as T[] });
-      const db = { sequelize: raw, read: recording, dialect, rowLocks: dialect !== 'sqlite' };
-      await list(db, counters, { searchTerms: ['perera'] }, { by: 'created_at', desc: true }, 20, offset);
+      const search = { searchTerms: ['perera'] };
+      const count = { n: SEARCH_COUNT_LIMIT + 1, contacts, reach };
+      await listSeeing(async (sql) => void texts.push(sql), search, { by: 'created_at', desc: true }, offset, count);
       return texts;
     };
     const first = await textsFor(20_000, 100, 20);

@@ -83,7 +83,7 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
   const counted = countedMatches(plan);
   // With the number of contacts the search is among (the counters, migration 0002), in the same statement.
   const among = narrow ? undefined : contactCountSql({ isActive: filter.isActive, isPrimary: filter.isPrimary });
-  const reach = narrow ? undefined : pageReach(plan, counted);
+  const reach = pageReach(plan, counted);
   const [found] = await db.read.select(
     `SELECT (SELECT COUNT(*) FROM (${counted.sql} ${limitSql(SEARCH_COUNT_LIMIT + 1)}) f) AS n${
       among ? `, (${among.sql}) AS contacts` : ''
@@ -110,6 +110,7 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
  * way): about the rows a walk of the order's index reads to fill the page.
  */
 function pageReach(plan: PagePlan, counted: Counted): SqlCondition | undefined {
+  // `indexed`: the search alone (no customer, no flag), on SQLite.
   if (!plan.byIds || !counted.indexed) return undefined;
   const [first, last] = plan.byIds === 'DESC' ? ['MAX', 'MIN'] : ['MIN', 'MAX'];
   return {
@@ -152,7 +153,8 @@ async function sortedSearchPage({ db, matching, after, page, offset }: PagePlan)
  */
 async function denseSearchPage(plan: PagePlan, window: number): Promise<Row[]> {
   const { db, filter, after, page, orderBy, offset } = plan;
-  const test = searchCondition(db.dialect, filter, true) ?? { sql: 'TRUE', params: [] };
+  // Only a search's page is read this way: there is a search to test.
+  const test = searchCondition(db.dialect, filter, true)!;
   if (db.dialect === 'mariadb') {
     const where = columnConditions(db.dialect, filter, test, after);
     return db.read.select(`SELECT ${CONTACT_COLUMNS} ${page(`SELECT id FROM contacts${where.sql}`)}`, [
@@ -248,15 +250,16 @@ export async function list(
   const backward = keyset?.backward ?? false;
   const { column, dir, orderSql } = ordering(order, order.desc !== backward);
   const search = searchCondition(db.dialect, filter);
+  const orderBy = `ORDER BY ${orderSql('')}`;
   const plan: PagePlan = {
     db,
     filter,
     matching: columnConditions(db.dialect, filter, search),
     after: keyset?.after ? keysetCondition(column, dir === 'DESC', keyset.after) : undefined,
     page: (ids, inOrder = false) =>
-      `${FROM_CONTACTS} JOIN (${ids}${inOrder ? '' : ` ORDER BY ${orderSql('')}`} ${limitSql(limit)}${offsetSql(offset)}) page
+      `${FROM_CONTACTS} JOIN (${ids}${inOrder ? '' : ` ${orderBy}`} ${limitSql(limit)}${offsetSql(offset)}) page
        ON page.id = c.id ORDER BY ${orderSql('c.')}`,
-    orderBy: `ORDER BY ${orderSql('')}`,
+    orderBy,
     byIds: column !== 'email' && !keyset?.after ? dir : undefined,
     limit,
     offset,
