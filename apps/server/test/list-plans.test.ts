@@ -248,6 +248,10 @@ describe.runIf(!process.env.TEST_DATABASE_URL)('how far down the order a page of
     expect(far[1]!.join('\n')).not.toMatch(/contacts_created_at_id/);
     const near = await plansOf({ searchTerms: ['perera'] }, 'created_at', true, SEARCH_COUNT_LIMIT + 1, 100);
     expect(near[1]!.join('\n')).toMatch(/CO-ROUTINE contacts\nSCAN contacts USING INDEX contacts_created_at_id\n/);
+    // Matches packed less densely than an even spread of 1,001 among 20,000 (a page every 400 rows), whose page ends
+    // 400 rows down: its walk of at most 822 rows costs less than sorting the 1,001 or more.
+    const middle = await plansOf({ searchTerms: ['perera'] }, 'created_at', true, SEARCH_COUNT_LIMIT + 1, 400);
+    expect(middle[1]!.join('\n')).toMatch(/CO-ROUTINE contacts\nSCAN contacts USING INDEX contacts_created_at_id\n/);
   });
 });
 

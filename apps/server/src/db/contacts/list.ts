@@ -71,11 +71,12 @@ interface PagePlan {
 /**
  * With a search: the matches are counted first, up to SEARCH_COUNT_LIMIT + 1 (the total says the limit beyond it),
  * and the count chooses how the page is read: all the matches sorted (sortedSearchPage), or the order's index read,
- * each row tested, until the page is full (denseSearchPage). The walk is chosen when it reads fewer rows than there
- * are matches to sort, or when they pass the limit (the cost of sorting them is then unknown) and it reads no more
- * than an even spread of them needs: `(offset + limit) × contacts / matches` rows. Where the search index knows how
- * far into the order the page's last match lies (pageReach), that is the walk's length; elsewhere, the even
- * spread's, and a page the walk did not fill is read sorted (a word only old contacts hold).
+ * each row tested, until the page is full (denseSearchPage). Where the search index knows how far into the order the
+ * page's last match lies (pageReach), that is the walk's length, and the walk is chosen when it reads fewer rows than
+ * there are matches to sort (past the limit, at least the limit's: a row walked costs about a match sorted).
+ * Elsewhere the walk's length is an even spread's, `(offset + limit) × contacts / matches` rows: chosen when the
+ * matches are more than that, or when they pass the limit (the cost of sorting them is then unknown) and it reads no
+ * more than 2 pages; a page the walk did not fill is read sorted (a word only old contacts hold).
  */
 async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, limit, offset } = plan;
@@ -97,8 +98,9 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
   if (narrow) return { total, rows: await sortedSearchPage(plan) };
   const spread = Math.ceil(((offset + limit) * asNumber(found?.contacts ?? 0)) / matches);
   // Rows written between the two statements, or a few out of id order, are allowed for twice over.
-  const walk = found?.reach == null ? spread : 2 * (Math.abs(asNumber(found.reach)) + 1) + limit;
-  const dense = matches > SEARCH_COUNT_LIMIT ? walk <= Math.max(spread, 2 * limit) : walk < matches;
+  const known = found?.reach != null;
+  const walk = known ? 2 * (Math.abs(asNumber(found.reach)) + 1) + limit : spread;
+  const dense = matches > SEARCH_COUNT_LIMIT && !known ? walk <= Math.max(spread, 2 * limit) : walk < matches;
   if (!dense) return { total, rows: await sortedSearchPage(plan) };
   const rows = await denseSearchPage(plan, walk);
   return { total, rows: rows.length === limit ? rows : await sortedSearchPage(plan) };
