@@ -200,3 +200,31 @@ describe.runIf(!onServer && isRoot)('SQLite runs out of disk under load', () => 
     await outage(await fullDiskFault());
   }, 90_000);
 });
+
+// A group of creates (services/contacts/group.ts) that fails because the database is away fails all its creates at
+// once: each is tried once, in its group or (once one has failed so) alone, never in its group and then again alone.
+// The log line that ends the outage counts the transactions that failed during it.
+describe.runIf(onServer || isRoot)('creates sent together while the database is away', () => {
+  it('each fail once with a 503, not once in their group and again alone', async () => {
+    const fault = onServer ? await serverDatabaseFault() : await fullDiskFault();
+    const { t } = fault;
+    const customer = await createCustomer(t.staff);
+    const ops = operations(t.url, t.staff.token);
+    const from = lines.length;
+    await fault.begin();
+    const creates = 24;
+    const failed = await Promise.all(
+      Array.from({ length: creates }, (_, n) =>
+        ops.call(n % 2 === 0 ? 'rest' : 'trpc', 'contacts.create', contactBody(customer.id)),
+      ),
+    );
+    expect(failed.map((a) => a.status)).toEqual(Array(creates).fill(503));
+    await fault.end();
+    const after = await ops.call('rest', 'contacts.create', contactBody(customer.id));
+    expect(after.status).toBe(201);
+    const up = lines.slice(from).filter((l) => l.msg === 'database available again');
+    expect(up).toHaveLength(1);
+    expect(up[0].failures).toBeGreaterThan(0);
+    expect(up[0].failures).toBeLessThanOrEqual(creates);
+  }, 60_000);
+});
