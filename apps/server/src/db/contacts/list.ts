@@ -73,10 +73,10 @@ interface PagePlan {
  * and the count chooses how the page is read: all the matches sorted (sortedSearchPage), or the order's index read,
  * each row tested, until the page is full (denseSearchPage). Where the search index knows how far into the order the
  * page's last match lies (pageReach), that is the walk's length, and the walk is chosen when it reads fewer rows than
- * there are matches to sort (past the limit, at least the limit's: a row walked costs about a match sorted).
- * Elsewhere the walk's length is an even spread's, `(offset + limit) × contacts / matches` rows: chosen when the
- * matches are more than that, or when they pass the limit (the cost of sorting them is then unknown) and it reads no
- * more than 2 pages; a page the walk did not fill is read sorted (a word only old contacts hold).
+ * there are matches to sort (past the bound, at least its 1,001: a row walked costs about what a match sorted does).
+ * Elsewhere the walk's length is an even spread's, `(offset + limit) × contacts / matches` rows, chosen when the
+ * matches are more than that, and always past the bound (the cost of sorting them is then unknown); a page the walk
+ * did not fill is read sorted (a word only old contacts hold).
  */
 async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] }> {
   const { db, filter, limit, offset } = plan;
@@ -100,7 +100,7 @@ async function searchPage(plan: PagePlan): Promise<{ total: number; rows: Row[] 
   // Rows written between the two statements, or a few out of id order, are allowed for twice over.
   const known = found?.reach != null;
   const walk = known ? 2 * (Math.abs(asNumber(found.reach)) + 1) + limit : spread;
-  const dense = matches > SEARCH_COUNT_LIMIT && !known ? walk <= Math.max(spread, 2 * limit) : walk < matches;
+  const dense = walk < matches || (matches > SEARCH_COUNT_LIMIT && !known);
   if (!dense) return { total, rows: await sortedSearchPage(plan) };
   const rows = await denseSearchPage(plan, walk);
   return { total, rows: rows.length === limit ? rows : await sortedSearchPage(plan) };
