@@ -22,6 +22,8 @@ function query<T>(file: string, sql: string): Promise<T[]> {
     // ("attempt to write a readonly database"; fixed in 3.45.1). The restarted server has recovered the file.
     const db = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => {
       if (err) return reject(err);
+      // The restarted server may be writing (its start-up statistics): wait for the lock as the server's own do.
+      db.configure('busyTimeout', 10_000);
       db.all(sql, (e, rows: T[]) => {
         db.close();
         if (e) reject(e);

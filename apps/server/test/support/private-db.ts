@@ -383,8 +383,11 @@ export async function startPrivateMariaDB(): Promise<PrivateServer> {
   const dir = await ownedTempDir('ccm-maria-', 'mysql');
   const data = path.join(dir, 'data');
   // Small InnoDB files so that install and start take about a second; durability stays the default (flush at commit).
+  // Its own tmpdir: a starting mariadbd deletes the `#sql` files it finds in its tmpdir, which in a shared /tmp are
+  // another instance's (an install running beside another failed with "Unknown table 'mysql.tmp_user_sys'").
   const common = [
     `--datadir=${data}`,
+    `--tmpdir=${dir}`,
     '--skip-name-resolve',
     '--innodb-log-file-size=8M',
     '--innodb-buffer-pool-size=32M',
