@@ -220,8 +220,8 @@ describe('crash', () => {
 
       second = await spawnServer({ DATABASE_URL: `sqlite:${first.databaseFile}` });
       expect((await api(second.url).get('/api/ready/')).status).toBe(200);
-      // Stopped before the file is read: with the server still on it, FTS5's part of the integrity check failed with
-      // "database is locked" on a loaded machine (its busy handler does not wait there).
+      // Ended (dispose kills it) before the file is read: with the server still on it, FTS5's part of the integrity
+      // check failed with "database is locked" on a loaded machine, a busy timeout notwithstanding.
       await second.dispose();
       second = undefined;
       const file = first.databaseFile;

@@ -207,8 +207,8 @@ describe.runIf(!onServer && isRoot)('SQLite runs out of disk under load', () => 
 
 // A group of creates (services/contacts/group.ts) that fails because the database is away fails all its creates at
 // once: each is tried once, in its group or (once one has failed so) alone, never in its group and then again alone.
-// The log line that ends the outage counts the transactions that failed during it: the webhook deliverer, which
-// looks for work every 250 ms, is off, so that they are the creates' only.
+// The log line that ends the outage counts the database calls that failed during it: the webhook deliverer, which
+// polls the database several times a second, is off, so that they are the creates' only.
 describe.runIf(onServer || isRoot)('creates sent together while the database is away', () => {
   it('each fail once with a 503, not once in their group and again alone', async () => {
     const quiet = { WEBHOOK_DELIVERY: 'false' };

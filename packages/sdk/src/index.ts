@@ -34,8 +34,10 @@ export type {
   WebhookPayload,
   WebhookPing,
 } from '@ccm/contract';
-/** The ts-rest contract of the API, for ts-rest tooling of your own (react-query, msw mocks...). */
-/** A contact search's `count` is exact up to this number; a larger match set answers it (say "1,000 or more"). */
+/**
+ * `contract`: the ts-rest contract of the API, for ts-rest tooling of your own (react-query, msw mocks...).
+ * `SEARCH_COUNT_LIMIT`: a contact search's `count` is exact up to it; a larger match set answers it ("1,000 or more").
+ */
 export { contract, SEARCH_COUNT_LIMIT } from '@ccm/contract';
 export {
   type CcmClient,
